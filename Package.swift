@@ -1,0 +1,64 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// MARK: - System libraries (C wrappers found through pkg-config, installed with apt)
+
+let systemLibraries: [Target] = [
+    .systemLibrary(
+        name: "COpenBLAS", path: "Sources/COpenBLAS", pkgConfig: "openblas",
+        providers: [.apt(["libopenblas-dev"])]),
+    .systemLibrary(
+        name: "CPNG", path: "Sources/CPNG", pkgConfig: "libpng",
+        providers: [.apt(["libpng-dev"])]),
+    .systemLibrary(
+        name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib",
+        providers: [.apt(["zlib1g-dev"])]),
+]
+
+// MARK: - Library modules (dependencies only point down)
+
+let optimised: [SwiftSetting] = [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
+
+let libraries: [Target] = [
+    .target(name: "SiftTensor", dependencies: ["COpenBLAS"], swiftSettings: optimised),
+    .target(name: "SiftNN", dependencies: ["SiftTensor"], swiftSettings: optimised),
+    .target(name: "SiftData", dependencies: ["CPNG", "CZlib"], swiftSettings: optimised),
+]
+
+// MARK: - The `sift` command
+
+let executables: [Target] = [
+    .executableTarget(
+        name: "sift",
+        dependencies: [
+            "SiftTensor", "SiftNN", "SiftData",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Yams", package: "Yams"),
+        ],
+        swiftSettings: optimised),
+]
+
+// MARK: - Tests (swift-testing); fixtures live in Tests/Fixtures
+
+let tests: [Target] = [
+    .testTarget(name: "SiftTensorTests", dependencies: ["SiftTensor"]),
+    .testTarget(name: "SiftNNTests", dependencies: ["SiftNN"]),
+    .testTarget(name: "SiftDataTests", dependencies: ["SiftData"]),
+]
+
+let package = Package(
+    name: "Sift",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "sift", targets: ["sift"]),
+        .library(name: "SiftTensor", targets: ["SiftTensor"]),
+        .library(name: "SiftNN", targets: ["SiftNN"]),
+        .library(name: "SiftData", targets: ["SiftData"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+    ],
+    targets: systemLibraries + libraries + executables + tests,
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,1 @@
+// SiftData module

@@ -1,0 +1,1 @@
+// SiftTensor module

@@ -1,0 +1,1 @@
+@main struct Sift { static func main() {} }
