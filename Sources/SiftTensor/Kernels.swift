@@ -1,0 +1,68 @@
+/// Raw loops over pointers used by the tensor operations. No allocation, no bounds checks.
+public enum Kernels {
+    /// dst[i] += src[i]
+    @inline(__always)
+    public static func addInPlace(_ dst: UnsafeMutablePointer<Float>, _ src: UnsafePointer<Float>, count: Int) {
+        let d = SharedPointer(dst), s = SharedConstPointer(src)
+        parallelChunks(count, minChunk: 65_536) { r in
+            for i in r { d[i] += s[i] }
+        }
+    }
+
+    /// dst[i] = f(src[i]) over `count` elements, split over threads for large counts.
+    @inline(__always)
+    public static func map(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, count: Int,
+                           minChunk: Int = 32_768, _ f: (Float) -> Float) {
+        let d = SharedPointer(dst), s = SharedConstPointer(src)
+        parallelChunks(count, minChunk: minChunk) { r in
+            for i in r { d[i] = f(s[i]) }
+        }
+    }
+
+    /// dst[i] = f(a[i], b[i]).
+    @inline(__always)
+    public static func zip(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>,
+                           count: Int, minChunk: Int = 32_768, _ f: (Float, Float) -> Float) {
+        let d = SharedPointer(dst), x = SharedConstPointer(a), y = SharedConstPointer(b)
+        parallelChunks(count, minChunk: minChunk) { r in
+            for i in r { d[i] = f(x[i], y[i]) }
+        }
+    }
+
+    /// dst[i] = f(a[i], b[i], c[i]).
+    @inline(__always)
+    public static func zip3(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ c: UnsafePointer<Float>,
+                            _ dst: UnsafeMutablePointer<Float>, count: Int, minChunk: Int = 32_768,
+                            _ f: (Float, Float, Float) -> Float) {
+        let d = SharedPointer(dst), x = SharedConstPointer(a), y = SharedConstPointer(b), z = SharedConstPointer(c)
+        parallelChunks(count, minChunk: minChunk) { r in
+            for i in r { d[i] = f(x[i], y[i], z[i]) }
+        }
+    }
+}
+
+extension Array where Element == Float {
+    /// Builds an array of `count` floats by letting `fill` write into uninitialised storage.
+    @inline(__always)
+    static func filled(_ count: Int, _ fill: (UnsafeMutablePointer<Float>) -> Void) -> [Float] {
+        [Float](unsafeUninitializedCapacity: count) { buffer, n in
+            if count > 0 { fill(buffer.baseAddress!) }
+            n = count
+        }
+    }
+}
+
+/// Calls `body` with base pointers of the given arrays (empty arrays give a dangling but unused pointer).
+@inline(__always)
+func withPointers<R>(_ a: [Float], _ body: (UnsafePointer<Float>) -> R) -> R {
+    a.withUnsafeBufferPointer { body($0.baseAddress ?? UnsafePointer(bitPattern: 16)!) }
+}
+
+@inline(__always)
+func withPointers<R>(_ a: [Float], _ b: [Float], _ body: (UnsafePointer<Float>, UnsafePointer<Float>) -> R) -> R {
+    a.withUnsafeBufferPointer { pa in
+        b.withUnsafeBufferPointer { pb in
+            body(pa.baseAddress ?? UnsafePointer(bitPattern: 16)!, pb.baseAddress ?? UnsafePointer(bitPattern: 16)!)
+        }
+    }
+}

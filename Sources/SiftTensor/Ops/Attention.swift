@@ -1,0 +1,86 @@
+import Foundation
+
+/// Fused scaled dot-product attention: softmax(Q·Kᵀ/√d)·V per batch item and head, with gradients.
+
+extension Tensor {
+    /// Attention over `q`, `k`, `v` of shape `[B, H, T, D]` (no mask); result `[B, H, T, D]`.
+    /// The attention weights are kept for the backward pass only while recording.
+    public static func attention(_ q: Tensor, _ k: Tensor, _ v: Tensor) -> Tensor {
+        precondition(q.rank == 4 && q.shape == k.shape && q.shape == v.shape,
+                     "attention: q \(q.shape), k \(k.shape), v \(v.shape) must be equal [B, H, T, D]")
+        let (heads, t, d) = (q.shape[0] * q.shape[1], q.shape[2], q.shape[3])
+        let scale = 1 / Float(d).squareRoot()
+        let recording = GradMode.isEnabled && (q.requiresGrad || k.requiresGrad || v.requiresGrad)
+        var probs = [Float](repeating: 0, count: recording ? heads * t * t : 0)
+        let values = withPointers(q.data, k.data) { pq, pk in
+            withPointers(v.data) { pv in
+                [Float].filled(q.count) { out in
+                    let qs = SharedConstPointer(pq), ks = SharedConstPointer(pk), vs = SharedConstPointer(pv)
+                    let os = SharedPointer(out)
+                    probs.withUnsafeMutableBufferPointer { pp in
+                        let keep = recording ? SharedPointer(pp.baseAddress!) : nil
+                        parallelFor(heads) { hIndex in
+                            let off = hIndex * t * d
+                            let scores = UnsafeMutablePointer<Float>.allocate(capacity: t * t)
+                            defer { scores.deallocate() }
+                            AttentionKernel.forwardHead(q: qs.base + off, k: ks.base + off, v: vs.base + off,
+                                                        out: os.base + off, scores: scores, t: t, d: d, scale: scale)
+                            if let keep { (keep.base + hIndex * t * t).update(from: scores, count: t * t) }
+                        }
+                    }
+                }
+            }
+        }
+        let shape = q.shape
+        return Tensor(values, shape: shape).recording([q, k, v]) { g in
+            var gq = [Float](repeating: 0, count: q.count), gk = gq, gv = gq
+            withPointers(g, probs) { pg, pp in
+                withPointers(q.data, k.data) { pq, pk in
+                    withPointers(v.data) { pv in
+                        for hIndex in 0..<heads {
+                            let off = hIndex * t * d
+                            AttentionKernel.backwardHead(
+                                dOut: pg + off, probs: pp + hIndex * t * t, q: pq + off, k: pk + off, v: pv + off,
+                                dq: &gq, dk: &gk, dv: &gv, offset: off, t: t, d: d, scale: scale)
+                        }
+                    }
+                }
+            }
+            q.accumulateGrad(gq); k.accumulateGrad(gk); v.accumulateGrad(gv)
+        }
+    }
+}
+
+/// Per-head attention kernels on raw buffers (single-threaded; callers spread heads over cores).
+public enum AttentionKernel {
+    /// out (T×D) = softmax(scale · q kᵀ) v; `scores` (T×T scratch) ends holding the probabilities.
+    @inline(__always)
+    public static func forwardHead(q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>,
+                                   out: UnsafeMutablePointer<Float>, scores: UnsafeMutablePointer<Float>,
+                                   t: Int, d: Int, scale: Float) {
+        BLAS.gemm(transA: false, transB: true, m: t, n: t, k: d, a: q, b: k, c: scores, alpha: scale)
+        for r in 0..<t { RowKernels.softmax(scores + r * t, t) }
+        BLAS.gemm(transA: false, transB: false, m: t, n: d, k: t, a: scores, b: v, c: out)
+    }
+
+    /// Gradients of one head: dV = Pᵀ dO, dP = dO Vᵀ, dS = P ⊙ (dP − rowsum(dP ⊙ P)),
+    /// dQ = scale · dS K, dK = scale · dSᵀ Q (written at `offset` in the gradient arrays).
+    static func backwardHead(dOut: UnsafePointer<Float>, probs: UnsafePointer<Float>, q: UnsafePointer<Float>,
+                             k: UnsafePointer<Float>, v: UnsafePointer<Float>,
+                             dq: inout [Float], dk: inout [Float], dv: inout [Float],
+                             offset: Int, t: Int, d: Int, scale: Float) {
+        var dp = [Float](repeating: 0, count: t * t)
+        dp.withUnsafeMutableBufferPointer { pdp in
+            let dpp = pdp.baseAddress!
+            dv.withUnsafeMutableBufferPointer { BLAS.gemm(transA: true, transB: false, m: t, n: d, k: t, a: probs, b: dOut, c: $0.baseAddress! + offset) }
+            BLAS.gemm(transA: false, transB: true, m: t, n: t, k: d, a: dOut, b: v, c: dpp)
+            for r in 0..<t {
+                var dot: Float = 0
+                for c in 0..<t { dot += dpp[r * t + c] * probs[r * t + c] }
+                for c in 0..<t { dpp[r * t + c] = probs[r * t + c] * (dpp[r * t + c] - dot) }
+            }
+            dq.withUnsafeMutableBufferPointer { BLAS.gemm(transA: false, transB: false, m: t, n: d, k: t, a: dpp, b: k, c: $0.baseAddress! + offset, alpha: scale) }
+            dk.withUnsafeMutableBufferPointer { BLAS.gemm(transA: true, transB: false, m: t, n: d, k: t, a: dpp, b: q, c: $0.baseAddress! + offset, alpha: scale) }
+        }
+    }
+}

@@ -1,0 +1,115 @@
+/// Matrix products (plain, transposed, batched, broadcast) and fused linear layers, with gradients.
+
+extension Tensor {
+    /// Batched matrix product `op(a) · op(b)` over the last two axes.
+    ///
+    /// `a`: `[..., M, K]` (`[..., K, M]` if `transposeA`), `b`: `[K, N]` or `[..., K, N]`
+    /// (`[N, K]`/`[..., N, K]` if `transposeB`). Leading (batch) axes must match, or one operand
+    /// may be 2-D and is then shared by every batch item. Result: `[..., M, N]`.
+    public static func matmul(_ a: Tensor, _ b: Tensor, transposeA: Bool = false, transposeB: Bool = false) -> Tensor {
+        precondition(a.rank >= 2 && b.rank >= 2, "matmul: needs rank ≥ 2, got \(a.shape) and \(b.shape)")
+        let aBatch = Array(a.shape.dropLast(2)), bBatch = Array(b.shape.dropLast(2))
+        precondition(aBatch == bBatch || a.rank == 2 || b.rank == 2,
+                     "matmul: batch axes \(aBatch) and \(bBatch) differ")
+        let batchShape = aBatch.count >= bBatch.count ? aBatch : bBatch
+        let batch = batchShape.product
+        let (ar, ac) = (a.shape[a.rank - 2], a.shape[a.rank - 1])
+        let (br, bc) = (b.shape[b.rank - 2], b.shape[b.rank - 1])
+        let (m, k) = transposeA ? (ac, ar) : (ar, ac)
+        let (k2, n) = transposeB ? (bc, br) : (br, bc)
+        precondition(k == k2, "matmul: inner extents differ: \(a.shape)\(transposeA ? "ᵀ" : "") · \(b.shape)\(transposeB ? "ᵀ" : "")")
+        let aStride = a.rank == 2 ? 0 : m * k, bStride = b.rank == 2 ? 0 : k * n
+        // A shared right operand with an untransposed left one is one tall product.
+        let flatten = bStride == 0 && !transposeA && batch > 1
+        let values = withPointers(a.data, b.data) { pa, pb in
+            [Float].filled(batch * m * n) { pc in
+                if flatten {
+                    BLAS.gemm(transA: false, transB: transposeB, m: batch * m, n: n, k: k, a: pa, b: pb, c: pc)
+                } else {
+                    BLAS.batchedGemm(batch: batch, transA: transposeA, transB: transposeB, m: m, n: n, k: k,
+                                     a: pa, aStride: aStride, b: pb, bStride: bStride, c: pc, cStride: m * n)
+                }
+            }
+        }
+        return Tensor(values, shape: batchShape + [m, n]).recording([a, b]) { g in
+            withPointers(g, a.data) { pg, pa in
+                withPointers(b.data) { pb in
+                    if a.requiresGrad {
+                        let ga = [Float].filled(a.count) { dst in
+                            if flatten {
+                                BLAS.gemm(transA: false, transB: !transposeB, m: batch * m, n: k, k: n, a: pg, b: pb, c: dst)
+                            } else if !transposeA {  // dA = dC · op(B)ᵀ
+                                BLAS.batchedGemm(batch: batch, transA: false, transB: !transposeB, m: m, n: k, k: n,
+                                                 a: pg, aStride: m * n, b: pb, bStride: bStride, c: dst, cStride: aStride)
+                            } else {  // dA (K×M) = op(B) · dCᵀ
+                                BLAS.batchedGemm(batch: batch, transA: transposeB, transB: true, m: k, n: m, k: n,
+                                                 a: pb, aStride: bStride, b: pg, bStride: m * n, c: dst, cStride: aStride)
+                            }
+                        }
+                        a.accumulateGrad(ga)
+                    }
+                    if b.requiresGrad {
+                        let gb = [Float].filled(b.count) { dst in
+                            if flatten {
+                                if transposeB {
+                                    BLAS.gemm(transA: true, transB: false, m: n, n: k, k: batch * m, a: pg, b: pa, c: dst)
+                                } else {
+                                    BLAS.gemm(transA: true, transB: false, m: k, n: n, k: batch * m, a: pa, b: pg, c: dst)
+                                }
+                            } else if !transposeB {  // dB (K×N) = op(A)ᵀ · dC
+                                BLAS.batchedGemm(batch: batch, transA: !transposeA, transB: false, m: k, n: n, k: m,
+                                                 a: pa, aStride: aStride, b: pg, bStride: m * n, c: dst, cStride: bStride)
+                            } else {  // dB (N×K) = dCᵀ · op(A)
+                                BLAS.batchedGemm(batch: batch, transA: true, transB: transposeA, m: n, n: k, k: m,
+                                                 a: pg, aStride: m * n, b: pa, bStride: aStride, c: dst, cStride: bStride)
+                            }
+                        }
+                        b.accumulateGrad(gb)
+                    }
+                }
+            }
+        }
+    }
+
+    /// A fully connected layer `x · Wᵀ + bias` over the last axis, as PyTorch's `nn.Linear`:
+    /// `x` `[..., in]`, `weight` `[out, in]`, `bias` `[out]`; result `[..., out]`.
+    /// The bias is written into the output before the product (one GEMM with beta = 1).
+    public static func linear(_ x: Tensor, weight: Tensor, bias: Tensor?) -> Tensor {
+        precondition(weight.rank == 2 && x.shape.last == weight.shape[1],
+                     "linear: input \(x.shape) does not fit weight \(weight.shape)")
+        let (outF, inF) = (weight.shape[0], weight.shape[1])
+        if let bias { precondition(bias.shape == [outF], "linear: bias \(bias.shape) for \(outF) outputs") }
+        let rows = inF == 0 ? 0 : x.count / inF
+        let values = withPointers(x.data, weight.data) { px, pw in
+            [Float].filled(rows * outF) { pc in
+                if let bias {
+                    withPointers(bias.data) { pb in
+                        for r in 0..<rows { (pc + r * outF).update(from: pb, count: outF) }
+                    }
+                }
+                BLAS.gemm(transA: false, transB: true, m: rows, n: outF, k: inF, a: px, b: pw, c: pc,
+                          beta: bias == nil ? 0 : 1)
+            }
+        }
+        let outShape = Array(x.shape.dropLast()) + [outF]
+        var inputs = [x, weight]
+        if let bias { inputs.append(bias) }
+        return Tensor(values, shape: outShape).recording(inputs) { g in
+            withPointers(g, x.data) { pg, px in
+                if x.requiresGrad {
+                    x.accumulateGrad(withPointers(weight.data) { pw in
+                        [Float].filled(x.count) { BLAS.gemm(transA: false, transB: false, m: rows, n: inF, k: outF, a: pg, b: pw, c: $0) }
+                    })
+                }
+                if weight.requiresGrad {
+                    weight.accumulateGrad([Float].filled(weight.count) {
+                        BLAS.gemm(transA: true, transB: false, m: outF, n: inF, k: rows, a: pg, b: px, c: $0)
+                    })
+                }
+                if let bias, bias.requiresGrad {
+                    bias.accumulateGrad(Broadcast.sum(g, from: [rows, outF], to: [outF]))
+                }
+            }
+        }
+    }
+}
