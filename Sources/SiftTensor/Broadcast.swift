@@ -88,25 +88,25 @@ public enum Broadcast {
 
     /// Repeats `values` (laid out in `shape`) along broadcast axes to fill `outShape`.
     public static func expand(_ values: [Float], from shape: [Int], to outShape: [Int]) -> [Float] {
-        apply(values, shape, [0], [], outShape: outShape) { a, _ in a }
+        apply(values, shape, [0], [], outShape: outShape, BinaryOps.First())
     }
 
     /// Applies `f` elementwise to `a` (shape `aShape`) and `b` (shape `bShape`) broadcast to `outShape`.
     @inline(__always)
-    static func apply(_ a: [Float], _ aShape: [Int], _ b: [Float], _ bShape: [Int], outShape: [Int],
-                      _ f: (Float, Float) -> Float) -> [Float] {
+    static func apply<F: BinaryFunction>(_ a: [Float], _ aShape: [Int], _ b: [Float], _ bShape: [Int], outShape: [Int],
+                                         _ f: F) -> [Float] {
         let n = outShape.product
         return withPointers(a, b) { pa, pb in
             if aShape == bShape {
-                return .filled(n) { Kernels.zip(pa, pb, $0, count: n, f) }
+                return .filled(n) { Kernels.zip(f, pa, pb, $0, count: n) }
             }
             if b.count == 1 && aShape == outShape {
                 let s = pb[0]
-                return .filled(n) { Kernels.map(pa, $0, count: n) { f($0, s) } }
+                return .filled(n) { Kernels.map(BinaryOps.WithRight(f: f, right: s), pa, $0, count: n) }
             }
             if a.count == 1 && bShape == outShape {
                 let s = pa[0]
-                return .filled(n) { Kernels.map(pb, $0, count: n) { f(s, $0) } }
+                return .filled(n) { Kernels.map(BinaryOps.WithLeft(f: f, left: s), pb, $0, count: n) }
             }
             if aShape == outShape, let repeats = suffixRepeats(bShape, in: outShape) {
                 let m = b.count

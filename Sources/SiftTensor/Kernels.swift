@@ -10,35 +10,47 @@ public enum Kernels {
     }
 
     /// dst[i] = f(src[i]) over `count` elements, split over threads for large counts.
+    /// Generic over the function type so each use is specialised and vectorised (no indirect calls).
     @inline(__always)
-    public static func map(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, count: Int,
-                           minChunk: Int = 32_768, _ f: (Float) -> Float) {
+    public static func map<F: UnaryFunction>(_ f: F, _ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>,
+                                             count: Int, minChunk: Int = 32_768) {
         let d = SharedPointer(dst), s = SharedConstPointer(src)
         parallelChunks(count, minChunk: minChunk) { r in
             for i in r { d[i] = f(s[i]) }
         }
     }
 
+    /// dst[i] = g[i] · f′(x[i]) given the inputs x and outputs y = f(x) (the backward of ``map``).
+    @inline(__always)
+    public static func mapBackward<F: UnaryFunction>(_ f: F, g: UnsafePointer<Float>, x: UnsafePointer<Float>,
+                                                     y: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, count: Int) {
+        let d = SharedPointer(dst), pg = SharedConstPointer(g), px = SharedConstPointer(x), py = SharedConstPointer(y)
+        parallelChunks(count, minChunk: 32_768) { r in
+            for i in r { d[i] = pg[i] * f.derivative(px[i], py[i]) }
+        }
+    }
+
     /// dst[i] = f(a[i], b[i]).
     @inline(__always)
-    public static func zip(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>,
-                           count: Int, minChunk: Int = 32_768, _ f: (Float, Float) -> Float) {
+    public static func zip<F: BinaryFunction>(_ f: F, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>,
+                                              _ dst: UnsafeMutablePointer<Float>, count: Int, minChunk: Int = 32_768) {
         let d = SharedPointer(dst), x = SharedConstPointer(a), y = SharedConstPointer(b)
         parallelChunks(count, minChunk: minChunk) { r in
             for i in r { d[i] = f(x[i], y[i]) }
         }
     }
+}
 
-    /// dst[i] = f(a[i], b[i], c[i]).
-    @inline(__always)
-    public static func zip3(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ c: UnsafePointer<Float>,
-                            _ dst: UnsafeMutablePointer<Float>, count: Int, minChunk: Int = 32_768,
-                            _ f: (Float, Float, Float) -> Float) {
-        let d = SharedPointer(dst), x = SharedConstPointer(a), y = SharedConstPointer(b), z = SharedConstPointer(c)
-        parallelChunks(count, minChunk: minChunk) { r in
-            for i in r { d[i] = f(x[i], y[i], z[i]) }
-        }
-    }
+/// A scalar function applied elementwise, with its derivative written from the input x and the
+/// output y (whichever is cheaper).
+public protocol UnaryFunction {
+    func callAsFunction(_ x: Float) -> Float
+    func derivative(_ x: Float, _ y: Float) -> Float
+}
+
+/// A scalar function of two arguments applied elementwise (with broadcasting).
+public protocol BinaryFunction {
+    func callAsFunction(_ a: Float, _ b: Float) -> Float
 }
 
 extension Array where Element == Float {

@@ -11,7 +11,7 @@ extension Tensor {
     /// Elementwise sum with broadcasting.
     public static func + (a: Tensor, b: Tensor) -> Tensor {
         let outShape = broadcastShape(a, b, "+")
-        let out = Tensor(Broadcast.apply(a.data, a.shape, b.data, b.shape, outShape: outShape, +), shape: outShape)
+        let out = Tensor(Broadcast.apply(a.data, a.shape, b.data, b.shape, outShape: outShape, BinaryOps.Add()), shape: outShape)
         return out.recording([a, b]) { g in
             if a.requiresGrad { a.accumulateGrad(Broadcast.sum(g, from: outShape, to: a.shape)) }
             if b.requiresGrad { b.accumulateGrad(Broadcast.sum(g, from: outShape, to: b.shape)) }
@@ -21,7 +21,7 @@ extension Tensor {
     /// Elementwise difference with broadcasting.
     public static func - (a: Tensor, b: Tensor) -> Tensor {
         let outShape = broadcastShape(a, b, "-")
-        let out = Tensor(Broadcast.apply(a.data, a.shape, b.data, b.shape, outShape: outShape, -), shape: outShape)
+        let out = Tensor(Broadcast.apply(a.data, a.shape, b.data, b.shape, outShape: outShape, BinaryOps.Sub()), shape: outShape)
         return out.recording([a, b]) { g in
             if a.requiresGrad { a.accumulateGrad(Broadcast.sum(g, from: outShape, to: a.shape)) }
             if b.requiresGrad { b.accumulateGrad(Broadcast.sum(g, from: outShape, to: b.shape).map { -$0 }) }
@@ -31,14 +31,14 @@ extension Tensor {
     /// Elementwise product with broadcasting.
     public static func * (a: Tensor, b: Tensor) -> Tensor {
         let outShape = broadcastShape(a, b, "*")
-        let out = Tensor(Broadcast.apply(a.data, a.shape, b.data, b.shape, outShape: outShape, *), shape: outShape)
+        let out = Tensor(Broadcast.apply(a.data, a.shape, b.data, b.shape, outShape: outShape, BinaryOps.Mul()), shape: outShape)
         return out.recording([a, b]) { g in
             if a.requiresGrad {
-                let ga = Broadcast.apply(g, outShape, b.data, b.shape, outShape: outShape, *)
+                let ga = Broadcast.apply(g, outShape, b.data, b.shape, outShape: outShape, BinaryOps.Mul())
                 a.accumulateGrad(Broadcast.sum(ga, from: outShape, to: a.shape))
             }
             if b.requiresGrad {
-                let gb = Broadcast.apply(g, outShape, a.data, a.shape, outShape: outShape, *)
+                let gb = Broadcast.apply(g, outShape, a.data, a.shape, outShape: outShape, BinaryOps.Mul())
                 b.accumulateGrad(Broadcast.sum(gb, from: outShape, to: b.shape))
             }
         }
@@ -47,27 +47,27 @@ extension Tensor {
     /// Elementwise quotient with broadcasting.
     public static func / (a: Tensor, b: Tensor) -> Tensor {
         let outShape = broadcastShape(a, b, "/")
-        let out = Tensor(Broadcast.apply(a.data, a.shape, b.data, b.shape, outShape: outShape, /), shape: outShape)
+        let out = Tensor(Broadcast.apply(a.data, a.shape, b.data, b.shape, outShape: outShape, BinaryOps.Div()), shape: outShape)
         return out.recording([a, b]) { g in
             if a.requiresGrad {
-                let ga = Broadcast.apply(g, outShape, b.data, b.shape, outShape: outShape, /)
+                let ga = Broadcast.apply(g, outShape, b.data, b.shape, outShape: outShape, BinaryOps.Div())
                 a.accumulateGrad(Broadcast.sum(ga, from: outShape, to: a.shape))
             }
             if b.requiresGrad {
                 // d(a/b)/db = −a/b² = −out/b
-                let gOut = Broadcast.apply(g, outShape, out.data, outShape, outShape: outShape, *)
-                let gb = Broadcast.apply(gOut, outShape, b.data, b.shape, outShape: outShape) { -$0 / $1 }
+                let gOut = Broadcast.apply(g, outShape, out.data, outShape, outShape: outShape, BinaryOps.Mul())
+                let gb = Broadcast.apply(gOut, outShape, b.data, b.shape, outShape: outShape, BinaryOps.NegDiv())
                 b.accumulateGrad(Broadcast.sum(gb, from: outShape, to: b.shape))
             }
         }
     }
 
     /// Adds a constant.
-    public static func + (a: Tensor, s: Float) -> Tensor { a.unary({ $0 + s }, derivative: { _, _ in 1 }) }
+    public static func + (a: Tensor, s: Float) -> Tensor { a.map(UnaryOps.AddScalar(s: s)) }
     /// Subtracts a constant.
     public static func - (a: Tensor, s: Float) -> Tensor { a + (-s) }
     /// Multiplies by a constant.
-    public static func * (a: Tensor, s: Float) -> Tensor { a.unary({ $0 * s }, derivative: { _, _ in s }) }
+    public static func * (a: Tensor, s: Float) -> Tensor { a.map(UnaryOps.Scale(s: s)) }
     /// Multiplies by a constant.
     public static func * (s: Float, a: Tensor) -> Tensor { a * s }
     /// Divides by a constant.

@@ -10,7 +10,7 @@ public enum RowKernels {
         var m = -Float.infinity
         for i in 0..<n { m = Swift.max(m, row[i]) }
         var s: Float = 0
-        for i in 0..<n { let e = Foundation.exp(row[i] - m); row[i] = e; s += e }
+        for i in 0..<n { let e = FastMath.exp(row[i] - m); row[i] = e; s += e }
         let inv = 1 / s
         for i in 0..<n { row[i] *= inv }
     }
@@ -21,7 +21,7 @@ public enum RowKernels {
         var m = -Float.infinity
         for i in 0..<n { m = Swift.max(m, src[i]) }
         var s: Float = 0
-        for i in 0..<n { s += Foundation.exp(src[i] - m) }
+        for i in 0..<n { s += FastMath.exp(src[i] - m) }
         let lse = m + Foundation.log(s)
         for i in 0..<n { dst[i] = src[i] - lse }
     }

@@ -1,0 +1,37 @@
+# Sift — two commands on a fresh Debian machine (see README.md):
+#   make demo   runs the main job
+#   make test   runs the tests
+# Both install the Debian packages they need first (apt-get, as root or through sudo).
+
+SWIFT ?= swift
+APT_PACKAGES := libopenblas-dev libpng-dev zlib1g-dev dataset-fashion-mnist pkg-config
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+SIFT := .build/release/sift
+
+.PHONY: demo test deps build clean
+
+deps:
+	@missing=""; for p in $(APT_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing Debian packages:$$missing"; \
+	  $(SUDO) apt-get update && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y --no-install-recommends $$missing; \
+	fi
+	@command -v $(SWIFT) >/dev/null || { echo "error: Swift 6 toolchain not found (looked for '$(SWIFT)' on PATH)"; exit 1; }
+
+build: deps
+	$(SWIFT) build -c release --product sift
+
+# The main job: benchmarks of the tensor core and a grid of Fashion-MNIST test images per class.
+demo: build
+	$(SIFT) bench gemm --quick
+	$(SIFT) bench ops
+	$(SIFT) dataset grid --split test --per-class 8 --out Results/demo/fashion-mnist-test.png
+
+test: deps
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+
+clean:
+	rm -rf .build Results/demo

@@ -1,0 +1,16 @@
+import COpenBLAS
+
+/// Process-wide settings for fast tensor code.
+public enum Runtime {
+    /// Keeps large freed blocks in the heap instead of returning them to the kernel, so that the
+    /// per-operation output arrays of big batches are reused instead of page-faulted in anew
+    /// (glibc would otherwise `mmap`/`munmap` every block above 32 MiB), and sets the thread
+    /// count of Sift loops and OpenBLAS together.
+    public static func configure(threads: Int? = nil) {
+        #if canImport(Glibc)
+        _ = mallopt(-3 /* M_MMAP_THRESHOLD */, 1 << 30)
+        _ = mallopt(-1 /* M_TRIM_THRESHOLD */, 1 << 30)
+        #endif
+        if let threads { Threads.set(threads) } else { Threads.set(Threads.count) }
+    }
+}

@@ -1,0 +1,27 @@
+import ArgumentParser
+import SiftTensor
+
+/// `sift`: inference-time scaling of diffusion models, on a CPU.
+@main
+struct Sift: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sift",
+        abstract: "Inference-time scaling of diffusion models: search over noises and paths, judged by verifiers.",
+        version: SiftVersion.string,
+        subcommands: [BenchCommand.self])
+
+    static func main() {
+        Runtime.configure()
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            exit(withError: error)
+        }
+    }
+}
+
+/// The tool's version, recorded in results for provenance.
+enum SiftVersion {
+    static let string = "0.1.0"
+}

@@ -1,1 +1,0 @@
-@main struct Sift { static func main() {} }
