@@ -7,6 +7,11 @@ SWIFT ?= swift
 APT_PACKAGES := libopenblas-dev libpng-dev zlib1g-dev dataset-fashion-mnist pkg-config
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 SIFT := .build/release/sift
+# The tests use the OpenBLAS kernels `sift` selects for itself (BLASCore.relaunchWithBestKernels):
+# AVX-512 (SkylakeX) or AVX2 (Haswell) when the CPU has them, instead of the generic fallback.
+BLAS_CORE := $(shell f=$$(grep -m1 '^flags' /proc/cpuinfo 2>/dev/null); \
+  if echo "$$f" | grep -q avx512bw && echo "$$f" | grep -q avx512vl && echo "$$f" | grep -q avx512dq; then echo SkylakeX; \
+  elif echo "$$f" | grep -q avx2; then echo Haswell; fi)
 
 .PHONY: demo test deps build clean
 
@@ -31,7 +36,7 @@ demo: build
 
 test: deps
 	$(SWIFT) build --build-tests
-	$(SWIFT) test --skip-build
+	OPENBLAS_CORETYPE=$${OPENBLAS_CORETYPE:-$(BLAS_CORE)} $(SWIFT) test --skip-build
 
 clean:
 	rm -rf .build Results/demo

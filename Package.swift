@@ -22,7 +22,7 @@ let optimised: [SwiftSetting] = [.unsafeFlags(["-Ounchecked"], .when(configurati
 let libraries: [Target] = [
     .target(name: "SiftTensor", dependencies: ["COpenBLAS"], swiftSettings: optimised),
     .target(name: "SiftNN", dependencies: ["SiftTensor"], swiftSettings: optimised),
-    .target(name: "SiftData", dependencies: ["CPNG", "CZlib"], swiftSettings: optimised),
+    .target(name: "SiftData", dependencies: ["SiftTensor", "CPNG", "CZlib"], swiftSettings: optimised),
 ]
 
 // MARK: - The `sift` command

@@ -1,4 +1,5 @@
 import Foundation
+import SiftTensor
 
 /// One tensor of a safetensors file, converted to 32-bit floats.
 ///
@@ -154,7 +155,7 @@ public struct SafetensorsFile: Sendable, Equatable {
     public func write(to url: URL) throws {
         let data = try encode()
         do {
-            try writeSafetensorsAtomically(data, to: url)
+            try writeFileAtomically(data, to: url)
         } catch {
             throw SafetensorsError.writeFailed(path: url.path, reason: error.reason)
         }

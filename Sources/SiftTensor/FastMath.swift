@@ -7,7 +7,8 @@ public enum FastMath {
     @inline(__always)
     public static func exp(_ x0: Float) -> Float {
         let x = Swift.min(Swift.max(x0, -87.3), 88.3)
-        let n = (x * 1.442_695_04).rounded(.toNearestOrEven)
+        // Round to nearest with the 1.5·2²³ trick (plain SSE2 has no vector round instruction).
+        let n = (x * 1.442_695_04 + 12_582_912) - 12_582_912
         // Cody–Waite split of ln 2 keeps r accurate.
         let r = (x - n * 0.693_145_75) - n * 1.428_606_8e-6
         var p: Float = 1.987_569_1e-4

@@ -8,9 +8,10 @@ struct Sift: ParsableCommand {
         commandName: "sift",
         abstract: "Inference-time scaling of diffusion models: search over noises and paths, judged by verifiers.",
         version: SiftVersion.string,
-        subcommands: [BenchCommand.self])
+        subcommands: [BenchCommand.self, DatasetCommand.self])
 
     static func main() {
+        BLASCore.relaunchWithBestKernels()
         Runtime.configure()
         do {
             var command = try parseAsRoot()

@@ -9,8 +9,9 @@ public enum RowKernels {
     public static func softmax(_ row: UnsafeMutablePointer<Float>, _ n: Int) {
         var m = -Float.infinity
         for i in 0..<n { m = Swift.max(m, row[i]) }
+        for i in 0..<n { row[i] = FastMath.exp(row[i] - m) }  // separate loop: vectorises
         var s: Float = 0
-        for i in 0..<n { let e = FastMath.exp(row[i] - m); row[i] = e; s += e }
+        for i in 0..<n { s += row[i] }
         let inv = 1 / s
         for i in 0..<n { row[i] *= inv }
     }
@@ -20,8 +21,9 @@ public enum RowKernels {
     public static func logSoftmax(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, _ n: Int) {
         var m = -Float.infinity
         for i in 0..<n { m = Swift.max(m, src[i]) }
+        for i in 0..<n { dst[i] = FastMath.exp(src[i] - m) }  // scratch use of dst: vectorises
         var s: Float = 0
-        for i in 0..<n { s += FastMath.exp(src[i] - m) }
+        for i in 0..<n { s += dst[i] }
         let lse = m + Foundation.log(s)
         for i in 0..<n { dst[i] = src[i] - lse }
     }

@@ -25,11 +25,10 @@ struct GemmBench: ParsableCommand {
                 let x = Tensor(Philox(seed: 1).normals(m * k), shape: [m, k])
                 let w = Tensor(Philox(seed: 2).normals(n * k), shape: [n, k])
                 let flops = 2.0 * Double(m) * Double(n) * Double(k)
-                let ours = Timing.median(seconds: options.seconds) {
-                    _ = withNoGrad { Tensor.linear(x, weight: w, bias: nil) }
-                }
                 var c = [Float](repeating: 0, count: m * n)
-                let direct = Timing.median(seconds: options.seconds) {
+                let (ours, direct) = Timing.interleavedMedians(seconds: options.seconds, {
+                    _ = withNoGrad { Tensor.linear(x, weight: w, bias: nil) }
+                }) {
                     x.data.withUnsafeBufferPointer { px in w.data.withUnsafeBufferPointer { pw in c.withUnsafeMutableBufferPointer { pc in
                         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(m), Int32(n), Int32(k), 1,
                                     px.baseAddress, Int32(k), pw.baseAddress, Int32(k), 0, pc.baseAddress, Int32(n))

@@ -23,6 +23,20 @@ enum Timing {
         times.sort()
         return times[times.count / 2]
     }
+
+    /// Times two bodies in alternation (A, B, A, B, …) for at least `seconds` in all, so that a
+    /// noisy neighbour or frequency change affects both alike; returns the median seconds of each.
+    static func interleavedMedians(seconds: Double, _ a: () -> Void, _ b: () -> Void) -> (Double, Double) {
+        a(); b()
+        var ta: [Double] = [], tb: [Double] = []
+        let start = now()
+        while ta.count < 5 || now() - start < seconds {
+            var t0 = now(); a(); ta.append(now() - t0)
+            t0 = now(); b(); tb.append(now() - t0)
+        }
+        ta.sort(); tb.sort()
+        return (ta[ta.count / 2], tb[tb.count / 2])
+    }
 }
 
 /// Fixed-width text tables for benchmark output.

@@ -6,14 +6,14 @@ import Darwin
 #endif
 
 /// Why an atomic write failed, as a human-readable reason (the caller adds the path).
-struct AtomicWriteFailure: Error {
-    let reason: String
+public struct AtomicWriteFailure: Error {
+    public let reason: String
 }
 
 /// Writes `data` to `url` atomically: the bytes go to a new temporary file in the same folder,
 /// are flushed to disk, and the temporary file is then renamed over `url`. Readers see either
 /// the old file or the complete new one; on failure the temporary file is removed.
-func writeFileAtomically(_ data: Data, to url: URL) throws(AtomicWriteFailure) {
+public func writeFileAtomically(_ data: Data, to url: URL) throws(AtomicWriteFailure) {
     let folder = url.deletingLastPathComponent()
     let temporary = folder.appendingPathComponent(
         ".\(url.lastPathComponent).\(UUID().uuidString).tmp")

@@ -1,0 +1,33 @@
+import Foundation
+
+/// OpenBLAS kernel selection.
+///
+/// Debian's OpenBLAS (0.3.21, DYNAMIC_ARCH) picks its kernels from the CPU model when the library
+/// loads; models newer than it knows (e.g. Sapphire Rapids in a VM) fall back to `Prescott`
+/// (SSE3), which runs SGEMM about 4–5× slower than the AVX-512 kernels the CPU can execute. The
+/// choice can only be overridden with `OPENBLAS_CORETYPE` before the library loads, so
+/// ``relaunchWithBestKernels()`` sets it from the CPU's feature flags and re-executes the process.
+public enum BLASCore {
+    /// The OpenBLAS core type matching this CPU's instruction sets, or `nil` if it cannot be read.
+    public static func bestCoreType(cpuinfo: String? = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) -> String? {
+        guard let cpuinfo,
+              let line = cpuinfo.split(separator: "\n").first(where: { $0.hasPrefix("flags") }) else { return nil }
+        let flags = Set(line.split(separator: " ").map(String.init))
+        if ["avx512f", "avx512cd", "avx512bw", "avx512dq", "avx512vl"].allSatisfy(flags.contains) { return "SkylakeX" }
+        if ["avx2", "fma"].allSatisfy(flags.contains) { return "Haswell" }
+        return nil
+    }
+
+    /// If `OPENBLAS_CORETYPE` is unset and a better core type is known, sets it and replaces the
+    /// process with a fresh copy of itself (same arguments), so that OpenBLAS loads with the right
+    /// kernels. Returns normally when nothing needs to change or the re-exec is impossible.
+    /// Set `SIFT_NO_BLAS_RELAUNCH=1` to opt out.
+    public static func relaunchWithBestKernels() {
+        let env = ProcessInfo.processInfo.environment
+        guard env["OPENBLAS_CORETYPE"] == nil, env["SIFT_NO_BLAS_RELAUNCH"] == nil,
+              let core = bestCoreType() else { return }
+        setenv("OPENBLAS_CORETYPE", core, 1)
+        execv("/proc/self/exe", CommandLine.unsafeArgv)
+        // execv only returns on failure: carry on with the kernels already loaded.
+    }
+}
