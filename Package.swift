@@ -23,6 +23,7 @@ let libraries: [Target] = [
     .target(name: "SiftTensor", dependencies: ["COpenBLAS"], swiftSettings: optimised),
     .target(name: "SiftNN", dependencies: ["SiftTensor"], swiftSettings: optimised),
     .target(name: "SiftData", dependencies: ["SiftTensor", "CPNG", "CZlib"], swiftSettings: optimised),
+    .target(name: "SiftModels", dependencies: ["SiftTensor", "SiftNN", "SiftData"], swiftSettings: optimised),
 ]
 
 // MARK: - The `sift` command
@@ -31,7 +32,7 @@ let executables: [Target] = [
     .executableTarget(
         name: "sift",
         dependencies: [
-            "SiftTensor", "SiftNN", "SiftData",
+            "SiftTensor", "SiftNN", "SiftData", "SiftModels",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Yams", package: "Yams"),
         ],
@@ -44,6 +45,7 @@ let tests: [Target] = [
     .testTarget(name: "SiftTensorTests", dependencies: ["SiftTensor"]),
     .testTarget(name: "SiftNNTests", dependencies: ["SiftNN"]),
     .testTarget(name: "SiftDataTests", dependencies: ["SiftData"]),
+    .testTarget(name: "SiftModelsTests", dependencies: ["SiftModels"]),
 ]
 
 let package = Package(
@@ -54,6 +56,7 @@ let package = Package(
         .library(name: "SiftTensor", targets: ["SiftTensor"]),
         .library(name: "SiftNN", targets: ["SiftNN"]),
         .library(name: "SiftData", targets: ["SiftData"]),
+        .library(name: "SiftModels", targets: ["SiftModels"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),

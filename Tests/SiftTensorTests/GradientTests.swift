@@ -185,3 +185,15 @@ import Testing
         #expect(z.requiresGrad && z.node != nil)
     }
 }
+
+@Suite struct ModulationGradients {
+    @Test func modulateAndGatedResidual() {
+        let x = param([2, 3, 4], seed: 43), shift = param([2, 4], seed: 44), scale = param([2, 4], seed: 45)
+        gradCheck([x, shift, scale]) { Tensor.modulate(x, shift: shift, scale: scale) }
+        let y = param([2, 3, 4], seed: 46), gate = param([2, 4], seed: 47)
+        gradCheck([x, gate, y]) { Tensor.gatedResidual(x, gate: gate, y) }
+        // Against the broadcasting composition.
+        let composed = withNoGrad { x * (scale.reshaped([2, 1, 4]) + 1) + shift.reshaped([2, 1, 4]) }
+        expectClose(withNoGrad { Tensor.modulate(x, shift: shift, scale: scale) }.data, composed.data, tol: 1e-6)
+    }
+}

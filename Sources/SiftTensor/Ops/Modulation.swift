@@ -1,0 +1,105 @@
+/// The adaLN-Zero building blocks of DiT/SiT as fused operations with gradients:
+/// `modulate(x, shift, scale) = x·(1 + scale) + shift` and `x + gate·y`, each broadcasting a
+/// per-sample vector over the tokens.
+
+extension Tensor {
+    /// `x·(1 + scale) + shift` with `x` `[N, T, D]` and `shift`, `scale` `[N, D]` broadcast over T.
+    public static func modulate(_ x: Tensor, shift: Tensor, scale: Tensor) -> Tensor {
+        let (n, t, d) = (x.shape[0], x.shape[1], x.shape[2])
+        precondition(x.rank == 3 && shift.shape == [n, d] && scale.shape == [n, d],
+                     "modulate: x \(x.shape), shift \(shift.shape), scale \(scale.shape)")
+        let values = withPointers(x.data, shift.data) { px, pb in
+            withPointers(scale.data) { ps in
+                [Float].filled(x.count) { out in
+                    AdaLNKernel.modulate(px, shift: pb, scale: ps, out: out, n: n, t: t, d: d)
+                }
+            }
+        }
+        return Tensor(values, shape: x.shape).recording([x, shift, scale]) { g in
+            if x.requiresGrad {
+                x.accumulateGrad([Float].filled(x.count) { dx in
+                    for i in 0..<n { for j in 0..<t { for k in 0..<d {
+                        dx[(i * t + j) * d + k] = g[(i * t + j) * d + k] * (1 + scale.data[i * d + k])
+                    } } }
+                })
+            }
+            if shift.requiresGrad || scale.requiresGrad {
+                var gShift = [Float](repeating: 0, count: n * d), gScale = gShift
+                for i in 0..<n { for j in 0..<t { for k in 0..<d {
+                    let gv = g[(i * t + j) * d + k]
+                    gShift[i * d + k] += gv
+                    gScale[i * d + k] += gv * x.data[(i * t + j) * d + k]
+                } } }
+                shift.accumulateGrad(gShift)
+                scale.accumulateGrad(gScale)
+            }
+        }
+    }
+
+    /// `x + gate·y` with `x`, `y` `[N, T, D]` and `gate` `[N, D]` broadcast over T.
+    public static func gatedResidual(_ x: Tensor, gate: Tensor, _ y: Tensor) -> Tensor {
+        let (n, t, d) = (x.shape[0], x.shape[1], x.shape[2])
+        precondition(x.rank == 3 && y.shape == x.shape && gate.shape == [n, d],
+                     "gatedResidual: x \(x.shape), gate \(gate.shape), y \(y.shape)")
+        let values = withPointers(x.data, y.data) { px, py in
+            withPointers(gate.data) { pg in
+                [Float].filled(x.count) { out in
+                    out.update(from: px, count: n * t * d)
+                    AdaLNKernel.addGated(out, gate: pg, y: py, n: n, t: t, d: d)
+                }
+            }
+        }
+        return Tensor(values, shape: x.shape).recording([x, gate, y]) { g in
+            x.accumulateGrad(g)
+            if y.requiresGrad {
+                y.accumulateGrad([Float].filled(y.count) { dy in
+                    for i in 0..<n { for j in 0..<t { for k in 0..<d {
+                        dy[(i * t + j) * d + k] = g[(i * t + j) * d + k] * gate.data[i * d + k]
+                    } } }
+                })
+            }
+            if gate.requiresGrad {
+                var gg = [Float](repeating: 0, count: n * d)
+                for i in 0..<n { for j in 0..<t { for k in 0..<d {
+                    gg[i * d + k] += g[(i * t + j) * d + k] * y.data[(i * t + j) * d + k]
+                } } }
+                gate.accumulateGrad(gg)
+            }
+        }
+    }
+}
+
+/// Raw adaLN kernels shared by the autograd ops and the fused inference path.
+public enum AdaLNKernel {
+    /// out = x·(1 + scale) + shift; x, out `[n, t, d]`; shift, scale rows of `d` with row stride
+    /// `stride` (so they can be read straight out of a `[n, 6d]` modulation matrix).
+    @inline(__always)
+    public static func modulate(_ x: UnsafePointer<Float>, shift: UnsafePointer<Float>, scale: UnsafePointer<Float>,
+                                out: UnsafeMutablePointer<Float>, n: Int, t: Int, d: Int, stride: Int? = nil) {
+        let rowStride = stride ?? d
+        let xs = SharedConstPointer(x), bs = SharedConstPointer(shift), ss = SharedConstPointer(scale), os = SharedPointer(out)
+        parallelChunks(n * t, minChunk: Swift.max(1, 16_384 / Swift.max(d, 1))) { rows in
+            for r in rows {
+                let i = r / t
+                let xr = xs.base + r * d, o = os.base + r * d
+                let b = bs.base + i * rowStride, s = ss.base + i * rowStride
+                for k in 0..<d { o[k] = xr[k] * (1 + s[k]) + b[k] }
+            }
+        }
+    }
+
+    /// x += gate·y in place; x, y `[n, t, d]`; gate rows of `d` with row stride `stride`.
+    @inline(__always)
+    public static func addGated(_ x: UnsafeMutablePointer<Float>, gate: UnsafePointer<Float>, y: UnsafePointer<Float>,
+                                n: Int, t: Int, d: Int, stride: Int? = nil) {
+        let rowStride = stride ?? d
+        let xs = SharedPointer(x), gs = SharedConstPointer(gate), ys = SharedConstPointer(y)
+        parallelChunks(n * t, minChunk: Swift.max(1, 16_384 / Swift.max(d, 1))) { rows in
+            for r in rows {
+                let i = r / t
+                let xr = xs.base + r * d, yr = ys.base + r * d, g = gs.base + i * rowStride
+                for k in 0..<d { xr[k] += g[k] * yr[k] }
+            }
+        }
+    }
+}
