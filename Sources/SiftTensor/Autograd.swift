@@ -50,7 +50,8 @@ extension Tensor {
         }
     }
 
-    /// Back-propagates from this tensor. With no `seed` the tensor must hold one element and the
+    /// Back-propagates from this tensor, consuming the recorded graph (a second call on the same
+    /// result has nothing left to traverse). With no `seed` the tensor must hold one element and the
     /// seed is 1 (d self / d self). Gradients accumulate into `grad` of every tracked ancestor
     /// (call ``zeroGrad()`` or the optimiser's `zeroGrad` between steps).
     public func backward(seed: [Float]? = nil) {
@@ -73,10 +74,14 @@ extension Tensor {
         }
         // Interior gradients are transient: only leaves keep theirs after the pass.
         accumulateGrad(start)
+        // Each interior node is used once and then released (like PyTorch without retain_graph),
+        // which frees the saved activations as soon as they are no longer needed.
         for t in order.reversed() {
-            guard let node = t.node, let g = t.grad else { continue }
-            node.backward(g)
+            guard let node = t.node else { continue }
+            t.node = nil
+            guard let g = t.grad else { continue }
             t.grad = nil
+            node.backward(g)
         }
     }
 }

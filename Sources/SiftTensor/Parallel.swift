@@ -5,15 +5,21 @@ import Foundation
 /// How many threads Sift's own loops and OpenBLAS may use. Kept in step so that running several
 /// jobs side by side (`--jobs`) never oversubscribes the cores.
 public enum Threads {
-    nonisolated(unsafe) private static var current: Int = ProcessInfo.processInfo.activeProcessorCount
+    nonisolated(unsafe) private static var current: Int = {
+        openblas_set_num_threads(1)  // see set(_:)
+        return ProcessInfo.processInfo.activeProcessorCount
+    }()
 
     /// Threads used by elementwise/reduction loops and by OpenBLAS.
     public static var count: Int { current }
 
-    /// Sets the thread count for Sift loops and OpenBLAS together (at least 1).
+    /// Sets the thread count of Sift's loops and matrix products (at least 1). OpenBLAS itself
+    /// always runs single-threaded: ``BLAS`` splits large products over Sift's threads, which
+    /// sleep when idle, whereas OpenBLAS's own workers spin (`sched_yield`) between calls and
+    /// take the second core away from everything else.
     public static func set(_ n: Int) {
         current = max(1, n)
-        openblas_set_num_threads(Int32(current))
+        openblas_set_num_threads(1)
     }
 }
 
@@ -46,7 +52,11 @@ public func parallelChunks(_ count: Int, minChunk: Int = 32_768, _ body: (Range<
     }
     withoutActuallyEscaping(body) { body in
         let box = UncheckedBox(body)
+        let mode = sift_fp_mode()
         DispatchQueue.concurrentPerform(iterations: threads) { part in
+            let saved = sift_fp_mode()
+            sift_set_fp_mode(mode)
+            defer { sift_set_fp_mode(saved) }
             let lo = count * part / threads, hi = count * (part + 1) / threads
             box.value(lo..<hi)
         }
@@ -63,7 +73,11 @@ public func parallelFor(_ count: Int, parallel: Bool = true, _ body: (Int) -> Vo
     let threads = min(Threads.count, count)
     withoutActuallyEscaping(body) { body in
         let box = UncheckedBox(body)
+        let mode = sift_fp_mode()
         DispatchQueue.concurrentPerform(iterations: threads) { part in
+            let saved = sift_fp_mode()
+            sift_set_fp_mode(mode)
+            defer { sift_set_fp_mode(saved) }
             var i = part
             while i < count { box.value(i); i += threads }
         }

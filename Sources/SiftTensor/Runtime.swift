@@ -5,12 +5,16 @@ public enum Runtime {
     /// Keeps large freed blocks in the heap instead of returning them to the kernel, so that the
     /// per-operation output arrays of big batches are reused instead of page-faulted in anew
     /// (glibc would otherwise `mmap`/`munmap` every block above 32 MiB), and sets the thread
-    /// count of Sift loops and OpenBLAS together.
+    /// count of Sift loops and OpenBLAS together, and flushes denormal floats to zero on the
+    /// calling thread (parallel workers adopt the caller's mode).
     public static func configure(threads: Int? = nil) {
         #if canImport(Glibc)
-        _ = mallopt(-3 /* M_MMAP_THRESHOLD */, 1 << 30)
+        // glibc caps the mmap threshold at 32 MiB; blocks below it are recycled from the heap.
+        _ = mallopt(-3 /* M_MMAP_THRESHOLD */, 32 << 20)
         _ = mallopt(-1 /* M_TRIM_THRESHOLD */, 1 << 30)
+        _ = mallopt(-2 /* M_TOP_PAD */, 64 << 20)
         #endif
+        sift_flush_denormals()
         if let threads { Threads.set(threads) } else { Threads.set(Threads.count) }
     }
 }

@@ -47,15 +47,16 @@ extension Tensor {
     /// Elementwise quotient with broadcasting.
     public static func / (a: Tensor, b: Tensor) -> Tensor {
         let outShape = broadcastShape(a, b, "/")
-        let out = Tensor(Broadcast.apply(a.data, a.shape, b.data, b.shape, outShape: outShape, BinaryOps.Div()), shape: outShape)
-        return out.recording([a, b]) { g in
+        let quotient = Broadcast.apply(a.data, a.shape, b.data, b.shape, outShape: outShape, BinaryOps.Div())
+        // Backward closures capture values, never the output tensor itself (that would be a cycle).
+        return Tensor(quotient, shape: outShape).recording([a, b]) { g in
             if a.requiresGrad {
                 let ga = Broadcast.apply(g, outShape, b.data, b.shape, outShape: outShape, BinaryOps.Div())
                 a.accumulateGrad(Broadcast.sum(ga, from: outShape, to: a.shape))
             }
             if b.requiresGrad {
                 // d(a/b)/db = −a/b² = −out/b
-                let gOut = Broadcast.apply(g, outShape, out.data, outShape, outShape: outShape, BinaryOps.Mul())
+                let gOut = Broadcast.apply(g, outShape, quotient, outShape, outShape: outShape, BinaryOps.Mul())
                 let gb = Broadcast.apply(gOut, outShape, b.data, b.shape, outShape: outShape, BinaryOps.NegDiv())
                 b.accumulateGrad(Broadcast.sum(gb, from: outShape, to: b.shape))
             }

@@ -51,10 +51,9 @@ extension Tensor {
                 RowKernels.softmax(out, n)
             }
         }
-        let out = Tensor(values, shape: shape)
-        return out.recording([self]) { [self] g in
+        return Tensor(values, shape: shape).recording([self]) { [self] g in
             // dx = y ⊙ (g − Σ g⊙y) per row
-            let y = out.data
+            let y = values
             let grad = [Float].filled(count) { dst in
                 withPointers(g, y) { pg, py in
                     for r in 0..<(count / Swift.max(n, 1)) {
@@ -75,11 +74,10 @@ extension Tensor {
         let values = [Float].filled(count) { dst in
             forEachRow(into: dst) { src, out, n in RowKernels.logSoftmax(src, out, n) }
         }
-        let out = Tensor(values, shape: shape)
-        return out.recording([self]) { [self] g in
+        return Tensor(values, shape: shape).recording([self]) { [self] g in
             // dx = g − softmax ⊙ Σ g per row
             let grad = [Float].filled(count) { dst in
-                withPointers(g, out.data) { pg, py in
+                withPointers(g, values) { pg, py in
                     for r in 0..<(count / Swift.max(n, 1)) {
                         let o = r * n
                         var total: Float = 0

@@ -8,10 +8,10 @@ extension Tensor {
     public func map<F: UnaryFunction>(_ f: F) -> Tensor {
         let n = count
         let values = withPointers(data) { src in [Float].filled(n) { Kernels.map(f, src, $0, count: n) } }
-        let out = Tensor(values, shape: shape)
-        return out.recording([self]) { [self] g in
+        // The closure keeps the output values, not the output tensor (which would be a cycle).
+        return Tensor(values, shape: shape).recording([self]) { [self] g in
             let grad = withPointers(g, self.data) { pg, px in
-                withPointers(out.data) { py in
+                withPointers(values) { py in
                     [Float].filled(n) { Kernels.mapBackward(f, g: pg, x: px, y: py, $0, count: n) }
                 }
             }

@@ -1,0 +1,72 @@
+import Foundation
+import SiftData
+import SiftNN
+import SiftTensor
+
+/// Builds the model a training spec names and its per-step loss, and writes the finished weights
+/// with a model card.
+public final class ZooTrainer {
+    public let spec: TrainingSpec
+    public let module: Module
+    let lossOfStep: (Int) -> Tensor
+    let evaluate: (() throws -> Double)?
+    let kind: String
+    let flops: Int
+    let configuration: [String: String]
+
+    public init(spec: TrainingSpec, data: LabeledImages) throws {
+        self.spec = spec
+        if let config = SiTConfig.zoo.first(where: { $0.name == spec.model }) {
+            let model = SiT(config, seed: spec.seed)
+            module = model
+            kind = "sit"
+            flops = config.forwardFLOPs
+            configuration = ["depth": "\(config.depth)", "width": "\(config.width)", "heads": "\(config.heads)",
+                             "patch": "\(config.patch)", "image_size": "\(config.imageSize)", "classes": "\(config.classes)",
+                             "mlp_ratio": "\(config.mlpRatio)", "frequency_size": "\(config.frequencySize)"]
+            lossOfStep = { SiTTraining.loss(model: model, data: data, spec: spec, step: $0) }
+            evaluate = nil
+        } else {
+            throw ZooError.unknownModel(spec.model, known: ZooTrainer.trainable)
+        }
+    }
+
+    /// Names `sift train` accepts.
+    public static let trainable = SiTConfig.zoo.map(\.name)
+
+    public func loss(_ step: Int) -> Tensor { lossOfStep(step) }
+
+    /// Loads the EMA average into the model, evaluates it where that applies, and writes
+    /// `<output>/<model>.safetensors` and `<output>/<model>.json`.
+    public func finish(loop: TrainingLoop, summary: TrainingSummary, specPath: String, outputDirectory: URL) throws -> ModelCard {
+        module.assign(loop.ema.shadow)
+        let accuracy = try evaluate?()
+        try FileManager.default.createDirectory(at: outputDirectory, withIntermediateDirectories: true)
+        let weights = outputDirectory.appendingPathComponent("\(spec.model).safetensors")
+        let formatter = ISO8601DateFormatter()
+        let card = ModelCard(
+            name: spec.model, kind: kind, weightsPath: weights.path, parameters: module.parameterCount,
+            forwardFLOPsPerSample: flops, configuration: configuration, trainingFile: specPath,
+            trainingCommand: "sift train \(specPath)", steps: summary.steps, batch: spec.batch,
+            learningRate: spec.learningRate, emaDecay: spec.emaDecay, finalLoss: summary.finalLoss,
+            wallSeconds: summary.wallSeconds, secondsPerStep: summary.secondsPerStep, resumedFrom: summary.resumedFrom,
+            testAccuracy: accuracy, threads: Threads.count, date: formatter.string(from: Date()), siftVersion: "0.1.0")
+        var metadata = ["model": spec.model, "kind": kind, "steps": "\(summary.steps)", "weights": "ema"]
+        if let accuracy { metadata["test_accuracy"] = String(accuracy) }
+        try SafetensorsFile(tensors: module.stateDict(), metadata: metadata).write(to: weights)
+        try card.write(to: outputDirectory.appendingPathComponent("\(spec.model).json"))
+        return card
+    }
+}
+
+/// A model name or file the zoo cannot serve.
+public enum ZooError: Error, CustomStringConvertible {
+    case unknownModel(String, known: [String])
+    case missingWeights(name: String, path: String)
+    public var description: String {
+        switch self {
+        case let .unknownModel(name, known): return "unknown model '\(name)'; known: \(known.joined(separator: ", "))"
+        case let .missingWeights(name, path): return "no weights for '\(name)' at \(path) (train them with `sift train Experiments/train/\(name).yaml`)"
+        }
+    }
+}
