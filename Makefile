@@ -34,9 +34,12 @@ demo: build
 	$(SIFT) bench ops
 	$(SIFT) dataset grid --split test --per-class 8 --out Results/demo/fashion-mnist-test.png
 
+# Tests run optimised (numerical and training tests are slow in a debug build).
+TEST_FLAGS := -c release -Xswiftc -enable-testing
+
 test: deps
-	$(SWIFT) build --build-tests
-	OPENBLAS_CORETYPE=$${OPENBLAS_CORETYPE:-$(BLAS_CORE)} $(SWIFT) test --skip-build
+	$(SWIFT) build --build-tests $(TEST_FLAGS)
+	OPENBLAS_CORETYPE=$${OPENBLAS_CORETYPE:-$(BLAS_CORE)} $(SWIFT) test --skip-build $(TEST_FLAGS)
 
 clean:
 	rm -rf .build Results/demo

@@ -13,6 +13,8 @@ public final class ZooTrainer {
     let kind: String
     let flops: Int
     let configuration: [String: String]
+    /// JSON of the architecture, stored in the weights' metadata so any path can be loaded.
+    let configJSON: String?
 
     public init(spec: TrainingSpec, data: LabeledImages) throws {
         self.spec = spec
@@ -26,13 +28,25 @@ public final class ZooTrainer {
                              "mlp_ratio": "\(config.mlpRatio)", "frequency_size": "\(config.frequencySize)"]
             lossOfStep = { SiTTraining.loss(model: model, data: data, spec: spec, step: $0) }
             evaluate = nil
+            configJSON = String(decoding: try JSONEncoder().encode(config), as: UTF8.self)
+        } else if let classifier = ClassifierTraining.make(spec.model, seed: spec.seed) {
+            module = classifier
+            kind = "classifier"
+            flops = classifier.forwardFLOPs
+            configuration = ["feature_dimension": "\(classifier.featureDimension)"]
+            lossOfStep = { ClassifierTraining.loss(model: classifier, data: data, spec: spec, step: $0) }
+            evaluate = {
+                let test = try FashionMNIST.load(split: .test, directory: spec.data)
+                return classifier.accuracy(pixels: test.pixels, labels: test.labels)
+            }
+            configJSON = nil
         } else {
             throw ZooError.unknownModel(spec.model, known: ZooTrainer.trainable)
         }
     }
 
     /// Names `sift train` accepts.
-    public static let trainable = SiTConfig.zoo.map(\.name)
+    public static let trainable = SiTConfig.zoo.map(\.name) + ClassifierTraining.names
 
     public func loss(_ step: Int) -> Tensor { lossOfStep(step) }
 
@@ -53,6 +67,7 @@ public final class ZooTrainer {
             testAccuracy: accuracy, threads: Threads.count, date: formatter.string(from: Date()), siftVersion: "0.1.0")
         var metadata = ["model": spec.model, "kind": kind, "steps": "\(summary.steps)", "weights": "ema"]
         if let accuracy { metadata["test_accuracy"] = String(accuracy) }
+        if let configJSON { metadata["config"] = configJSON }
         try SafetensorsFile(tensors: module.stateDict(), metadata: metadata).write(to: weights)
         try card.write(to: outputDirectory.appendingPathComponent("\(spec.model).json"))
         return card
@@ -63,10 +78,12 @@ public final class ZooTrainer {
 public enum ZooError: Error, CustomStringConvertible {
     case unknownModel(String, known: [String])
     case missingWeights(name: String, path: String)
+    case badConfig(file: String, problem: String)
     public var description: String {
         switch self {
         case let .unknownModel(name, known): return "unknown model '\(name)'; known: \(known.joined(separator: ", "))"
         case let .missingWeights(name, path): return "no weights for '\(name)' at \(path) (train them with `sift train Experiments/train/\(name).yaml`)"
+        case let .badConfig(file, problem): return "\(file): \(problem)"
         }
     }
 }

@@ -1,0 +1,49 @@
+import Foundation
+import SiftNN
+import SiftTensor
+
+/// Named models and their weights: `Models/<name>.safetensors` (or `$SIFT_MODELS/<name>…`), or
+/// any path to a compatible safetensors file.
+public enum ModelZoo {
+    /// Folder of the shipped weights: `$SIFT_MODELS` if set, else `Models` in the current folder.
+    public static var directory: URL {
+        URL(fileURLWithPath: ProcessInfo.processInfo.environment["SIFT_MODELS"] ?? "Models")
+    }
+
+    /// Every zoo name with its kind.
+    public static var names: [String] { SiTConfig.zoo.map(\.name) }
+
+    /// The weights file a name or path refers to.
+    public static func weightsURL(_ nameOrPath: String) -> URL {
+        if nameOrPath.hasSuffix(".safetensors") || nameOrPath.contains("/") { return URL(fileURLWithPath: nameOrPath) }
+        return directory.appendingPathComponent("\(nameOrPath).safetensors")
+    }
+
+    /// Loads a SiT by zoo name (`sit-s`, `sit-b`, `sit-l`) or from a path. The architecture comes
+    /// from the file's `config` metadata, else from the zoo entry of the same name, else from the
+    /// zoo entry whose width and depth match the tensors.
+    public static func loadSiT(_ nameOrPath: String) throws -> SiT {
+        let url = weightsURL(nameOrPath)
+        guard FileManager.default.fileExists(atPath: url.path) else {
+            if names.contains(nameOrPath) { throw ZooError.missingWeights(name: nameOrPath, path: url.path) }
+            throw ZooError.unknownModel(nameOrPath, known: names)
+        }
+        let file = try SafetensorsFile.read(from: url)
+        let config = try sitConfig(file: file, name: nameOrPath, source: url.path)
+        let model = SiT(config)
+        try model.load(file.tensors, source: url.path)
+        return model
+    }
+
+    static func sitConfig(file: SafetensorsFile, name: String, source: String) throws -> SiTConfig {
+        if let json = file.metadata["config"], let config = try? JSONDecoder().decode(SiTConfig.self, from: Data(json.utf8)) {
+            if let problem = config.validationError() { throw ZooError.badConfig(file: source, problem: problem) }
+            return config
+        }
+        if let config = SiTConfig.zoo.first(where: { $0.name == name || $0.name == file.metadata["model"] }) { return config }
+        let width = file.tensors["x_embedder.proj.bias"]?.shape.first
+        let depth = Set(file.tensors.keys.compactMap { $0.hasPrefix("blocks.") ? $0.split(separator: ".")[1] : nil }).count
+        if let config = SiTConfig.zoo.first(where: { $0.width == width && $0.depth == depth }) { return config }
+        throw ZooError.badConfig(file: source, problem: "no 'config' metadata and no zoo model with width \(width.map(String.init) ?? "?") and depth \(depth)")
+    }
+}
