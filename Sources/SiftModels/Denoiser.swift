@@ -13,9 +13,13 @@ public final class Denoiser {
     /// Largest batch sent to the network at once (bigger batches are split; results do not change).
     public var maxBatch = 512
 
+    /// The fused forward pass used for every evaluation.
+    let inference: SiTInference
+
     public init(model: SiT, guidance: Float = 1) {
         self.model = model
         self.guidance = guidance
+        inference = SiTInference(model: model)
     }
 
     /// Network evaluations per sample per velocity call.
@@ -48,10 +52,10 @@ public final class Denoiser {
     /// The network on batches of at most `maxBatch` samples.
     func evaluate(_ x: Tensor, t: [Float], labels: [Int]) -> Tensor {
         let n = x.shape[0]
-        if n <= maxBatch { return model(x, t: t, labels: labels) }
+        if n <= maxBatch { return inference(x, t: t, labels: labels) }
         let parts = stride(from: 0, to: n, by: maxBatch).map { lo -> Tensor in
             let hi = min(n, lo + maxBatch)
-            return model(x.slice(axis: 0, lo..<hi), t: Array(t[lo..<hi]), labels: Array(labels[lo..<hi]))
+            return inference(x.slice(axis: 0, lo..<hi), t: Array(t[lo..<hi]), labels: Array(labels[lo..<hi]))
         }
         return Tensor.concat(parts, axis: 0)
     }

@@ -5,14 +5,14 @@ import Foundation
 
 /// Binary operations.
 public enum BinaryOps {
-    public struct Add: BinaryFunction { @inline(__always) public func callAsFunction(_ a: Float, _ b: Float) -> Float { a + b } }
-    public struct Sub: BinaryFunction { @inline(__always) public func callAsFunction(_ a: Float, _ b: Float) -> Float { a - b } }
-    public struct Mul: BinaryFunction { @inline(__always) public func callAsFunction(_ a: Float, _ b: Float) -> Float { a * b } }
-    public struct Div: BinaryFunction { @inline(__always) public func callAsFunction(_ a: Float, _ b: Float) -> Float { a / b } }
+    public struct Add: BinaryFunction { public init() {}; @inlinable @inline(__always) public func callAsFunction(_ a: Float, _ b: Float) -> Float { a + b } }
+    public struct Sub: BinaryFunction { public init() {}; @inlinable @inline(__always) public func callAsFunction(_ a: Float, _ b: Float) -> Float { a - b } }
+    public struct Mul: BinaryFunction { public init() {}; @inlinable @inline(__always) public func callAsFunction(_ a: Float, _ b: Float) -> Float { a * b } }
+    public struct Div: BinaryFunction { public init() {}; @inlinable @inline(__always) public func callAsFunction(_ a: Float, _ b: Float) -> Float { a / b } }
     /// −a/b (the gradient of a quotient with respect to its divisor, given a = g·out).
-    public struct NegDiv: BinaryFunction { @inline(__always) public func callAsFunction(_ a: Float, _ b: Float) -> Float { -a / b } }
+    public struct NegDiv: BinaryFunction { public init() {}; @inlinable @inline(__always) public func callAsFunction(_ a: Float, _ b: Float) -> Float { -a / b } }
     /// The left argument (used to broadcast-copy).
-    public struct First: BinaryFunction { @inline(__always) public func callAsFunction(_ a: Float, _ b: Float) -> Float { a } }
+    public struct First: BinaryFunction { public init() {}; @inlinable @inline(__always) public func callAsFunction(_ a: Float, _ b: Float) -> Float { a } }
 
     /// f(x, c) for a fixed right operand.
     struct WithRight<F: BinaryFunction>: UnaryFunction {
@@ -32,48 +32,65 @@ public enum BinaryOps {
 public enum UnaryOps {
     public struct AddScalar: UnaryFunction {
         public let s: Float
-        @inline(__always) public func callAsFunction(_ x: Float) -> Float { x + s }
-        @inline(__always) public func derivative(_ x: Float, _ y: Float) -> Float { 1 }
+        public init(s: Float) { self.s = s }
+        @inlinable @inline(__always) public func callAsFunction(_ x: Float) -> Float { x + s }
+        @inlinable @inline(__always) public func derivative(_ x: Float, _ y: Float) -> Float { 1 }
     }
     public struct Scale: UnaryFunction {
         public let s: Float
-        @inline(__always) public func callAsFunction(_ x: Float) -> Float { x * s }
-        @inline(__always) public func derivative(_ x: Float, _ y: Float) -> Float { s }
+        public init(s: Float) { self.s = s }
+        @inlinable @inline(__always) public func callAsFunction(_ x: Float) -> Float { x * s }
+        @inlinable @inline(__always) public func derivative(_ x: Float, _ y: Float) -> Float { s }
     }
     public struct Exp: UnaryFunction {
-        @inline(__always) public func callAsFunction(_ x: Float) -> Float { FastMath.exp(x) }
-        @inline(__always) public func derivative(_ x: Float, _ y: Float) -> Float { y }
+        public init() {}
+        @inlinable @inline(__always) public func callAsFunction(_ x: Float) -> Float { FastMath.exp(x) }
+        @inlinable @inline(__always) public func callAsFunction(_ x: SIMD8<Float>) -> SIMD8<Float> { FastMath.exp(x) }
+        @inlinable @inline(__always) public func derivative(_ x: Float, _ y: Float) -> Float { y }
     }
     public struct Log: UnaryFunction {
-        @inline(__always) public func callAsFunction(_ x: Float) -> Float { Float(Foundation.log(Double(x))) }
-        @inline(__always) public func derivative(_ x: Float, _ y: Float) -> Float { 1 / x }
+        public init() {}
+        @inlinable @inline(__always) public func callAsFunction(_ x: Float) -> Float { Float(Foundation.log(Double(x))) }
+        @inlinable @inline(__always) public func derivative(_ x: Float, _ y: Float) -> Float { 1 / x }
     }
     public struct Sqrt: UnaryFunction {
-        @inline(__always) public func callAsFunction(_ x: Float) -> Float { x.squareRoot() }
-        @inline(__always) public func derivative(_ x: Float, _ y: Float) -> Float { 0.5 / y }
+        public init() {}
+        @inlinable @inline(__always) public func callAsFunction(_ x: Float) -> Float { x.squareRoot() }
+        @inlinable @inline(__always) public func derivative(_ x: Float, _ y: Float) -> Float { 0.5 / y }
     }
     public struct Square: UnaryFunction {
-        @inline(__always) public func callAsFunction(_ x: Float) -> Float { x * x }
-        @inline(__always) public func derivative(_ x: Float, _ y: Float) -> Float { 2 * x }
+        public init() {}
+        @inlinable @inline(__always) public func callAsFunction(_ x: Float) -> Float { x * x }
+        @inlinable @inline(__always) public func derivative(_ x: Float, _ y: Float) -> Float { 2 * x }
     }
     public struct Tanh: UnaryFunction {
-        @inline(__always) public func callAsFunction(_ x: Float) -> Float { FastMath.tanh(x) }
-        @inline(__always) public func derivative(_ x: Float, _ y: Float) -> Float { 1 - y * y }
+        public init() {}
+        @inlinable @inline(__always) public func callAsFunction(_ x: Float) -> Float { FastMath.tanh(x) }
+        @inlinable @inline(__always) public func callAsFunction(_ x: SIMD8<Float>) -> SIMD8<Float> { FastMath.tanh(x) }
+        @inlinable @inline(__always) public func derivative(_ x: Float, _ y: Float) -> Float { 1 - y * y }
     }
     public struct Sigmoid: UnaryFunction {
-        @inline(__always) public func callAsFunction(_ x: Float) -> Float { Activations.sigmoid(x) }
-        @inline(__always) public func derivative(_ x: Float, _ y: Float) -> Float { y * (1 - y) }
+        public init() {}
+        @inlinable @inline(__always) public func callAsFunction(_ x: Float) -> Float { Activations.sigmoid(x) }
+        @inlinable @inline(__always) public func derivative(_ x: Float, _ y: Float) -> Float { y * (1 - y) }
     }
     public struct ReLU: UnaryFunction {
-        @inline(__always) public func callAsFunction(_ x: Float) -> Float { Swift.max(x, 0) }
-        @inline(__always) public func derivative(_ x: Float, _ y: Float) -> Float { x > 0 ? 1 : 0 }
+        public init() {}
+        @inlinable @inline(__always) public func callAsFunction(_ x: Float) -> Float { Swift.max(x, 0) }
+        @inlinable @inline(__always) public func derivative(_ x: Float, _ y: Float) -> Float { x > 0 ? 1 : 0 }
     }
     public struct SiLU: UnaryFunction {
-        @inline(__always) public func callAsFunction(_ x: Float) -> Float { Activations.silu(x) }
-        @inline(__always) public func derivative(_ x: Float, _ y: Float) -> Float { Activations.siluDerivative(x) }
+        public init() {}
+        @inlinable @inline(__always) public func callAsFunction(_ x: Float) -> Float { Activations.silu(x) }
+        @inlinable @inline(__always) public func callAsFunction(_ x: SIMD8<Float>) -> SIMD8<Float> { x / (1 + FastMath.exp(-x)) }
+        @inlinable @inline(__always) public func derivative(_ x: Float, _ y: Float) -> Float { Activations.siluDerivative(x) }
     }
     public struct GELU: UnaryFunction {
-        @inline(__always) public func callAsFunction(_ x: Float) -> Float { Activations.gelu(x) }
-        @inline(__always) public func derivative(_ x: Float, _ y: Float) -> Float { Activations.geluDerivative(x) }
+        public init() {}
+        @inlinable @inline(__always) public func callAsFunction(_ x: Float) -> Float { Activations.gelu(x) }
+        @inlinable @inline(__always) public func callAsFunction(_ x: SIMD8<Float>) -> SIMD8<Float> {
+            0.5 * x * (1 + FastMath.tanh(Activations.geluC * (x + 0.044715 * x * x * x)))
+        }
+        @inlinable @inline(__always) public func derivative(_ x: Float, _ y: Float) -> Float { Activations.geluDerivative(x) }
     }
 }

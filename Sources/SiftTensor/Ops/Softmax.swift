@@ -5,7 +5,7 @@ import Foundation
 /// Row kernels shared by the autograd ops and fused inference code.
 public enum RowKernels {
     /// In-place softmax of one row of `n` values.
-    @inline(__always)
+    @inlinable @inline(__always)
     public static func softmax(_ row: UnsafeMutablePointer<Float>, _ n: Int) {
         var m = -Float.infinity
         for i in 0..<n { m = Swift.max(m, row[i]) }
@@ -17,7 +17,7 @@ public enum RowKernels {
     }
 
     /// log-softmax of `src` into `dst` (rows of `n`).
-    @inline(__always)
+    @inlinable @inline(__always)
     public static func logSoftmax(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, _ n: Int) {
         var m = -Float.infinity
         for i in 0..<n { m = Swift.max(m, src[i]) }

@@ -41,17 +41,17 @@ extension Tensor {
 
 /// Scalar activation functions shared by the autograd ops and fused inference kernels.
 public enum Activations {
-    @inline(__always) public static func sigmoid(_ x: Float) -> Float { 1 / (1 + FastMath.exp(-x)) }
-    @inline(__always) public static func silu(_ x: Float) -> Float { x / (1 + FastMath.exp(-x)) }
-    @inline(__always) public static func siluDerivative(_ x: Float) -> Float {
+    @inlinable @inline(__always) public static func sigmoid(_ x: Float) -> Float { 1 / (1 + FastMath.exp(-x)) }
+    @inlinable @inline(__always) public static func silu(_ x: Float) -> Float { x / (1 + FastMath.exp(-x)) }
+    @inlinable @inline(__always) public static func siluDerivative(_ x: Float) -> Float {
         let s = sigmoid(x)
         return s * (1 + x * (1 - s))
     }
-    static let geluC: Float = 0.7978845608028654  // √(2/π)
-    @inline(__always) public static func gelu(_ x: Float) -> Float {
+    @usableFromInline static let geluC: Float = 0.7978845608028654  // √(2/π)
+    @inlinable @inline(__always) public static func gelu(_ x: Float) -> Float {
         0.5 * x * (1 + FastMath.tanh(geluC * (x + 0.044715 * x * x * x)))
     }
-    @inline(__always) public static func geluDerivative(_ x: Float) -> Float {
+    @inlinable @inline(__always) public static func geluDerivative(_ x: Float) -> Float {
         let u = geluC * (x + 0.044715 * x * x * x)
         let t = FastMath.tanh(u)
         let du = geluC * (1 + 3 * 0.044715 * x * x)

@@ -4,14 +4,15 @@ import SiftModels
 import SiftNN
 import SiftTensor
 
-/// `sift bench model`: NFE/s and GFLOP/s of each SiT size at several batch sizes (no-grad
-/// forward), and training throughput at batch 64 (forward + backward + AdamW + EMA).
+/// `sift bench model`: NFE/s and GFLOP/s of each SiT size at several batch sizes (the fused
+/// inference pass the samplers use), and training throughput at batch 64 (forward + backward + AdamW + EMA).
 struct ModelBench: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "model", abstract: "SiT inference NFE/s and training samples/s.")
     @OptionGroup var options: BenchOptions
     @Option(help: "Comma-separated batch sizes for inference.") var batches: String = "1,16,64,256"
     @Option(help: "Comma-separated model names.") var models: String = "sit-s,sit-b,sit-l"
     @Flag(help: "Only the training measurement.") var trainOnly = false
+    @Flag(help: "Only the inference measurements.") var inferenceOnly = false
     @Flag(help: "Print the split of a training step (forward, backward, optimiser).") var breakdown = false
 
     func run() throws {
@@ -32,11 +33,13 @@ struct ModelBench: ParsableCommand {
                 for b in batchSizes {
                     let x = Philox(seed: 2).normalTensor([b, 1, 28, 28])
                     let t = Philox(seed: 3).uniforms(b), y = (0..<b).map { $0 % 11 }
-                    let s = Timing.median(seconds: options.seconds) { _ = withNoGrad { model(x, t: t, labels: y) } }
+                    let fused = SiTInference(model: model)
+                    let s = Timing.median(seconds: options.seconds) { _ = fused(x, t: t, labels: y) }
                     let nfe = Double(b) / s
                     table.add([config.name, fmt(Double(config.forwardFLOPs) / 1e6), "\(b)", fmt(nfe), fmt(nfe * Double(config.forwardFLOPs) / 1e9), "", ""])
                 }
             }
+            if inferenceOnly { continue }
             let step = trainingStep(model)
             table.add([config.name, fmt(Double(config.forwardFLOPs) / 1e6), "64", "", "", fmt(step, 3), fmt(64 / step)])
         }
