@@ -10,8 +10,8 @@ public enum ModelZoo {
         URL(fileURLWithPath: ProcessInfo.processInfo.environment["SIFT_MODELS"] ?? "Models")
     }
 
-    /// Every zoo name with its kind.
-    public static var names: [String] { SiTConfig.zoo.map(\.name) }
+    /// Every zoo name: the SiT sizes and the classifiers.
+    public static var names: [String] { SiTConfig.zoo.map(\.name) + ClassifierTraining.names }
 
     /// The weights file a name or path refers to.
     public static func weightsURL(_ nameOrPath: String) -> URL {
@@ -31,6 +31,23 @@ public enum ModelZoo {
         let file = try SafetensorsFile.read(from: url)
         let config = try sitConfig(file: file, name: nameOrPath, source: url.path)
         let model = SiT(config)
+        try model.load(file.tensors, source: url.path)
+        return model
+    }
+
+    /// Loads a classifier (`eval-cnn`, `clf-mlp`, `clf-vit`) by name or from a path whose
+    /// `model` metadata names the architecture.
+    public static func loadClassifier(_ nameOrPath: String) throws -> Classifier {
+        let url = weightsURL(nameOrPath)
+        guard FileManager.default.fileExists(atPath: url.path) else {
+            if names.contains(nameOrPath) { throw ZooError.missingWeights(name: nameOrPath, path: url.path) }
+            throw ZooError.unknownModel(nameOrPath, known: ClassifierTraining.names)
+        }
+        let file = try SafetensorsFile.read(from: url)
+        let architecture = ClassifierTraining.names.contains(nameOrPath) ? nameOrPath : (file.metadata["model"] ?? "")
+        guard let model = ClassifierTraining.make(architecture, seed: 0) else {
+            throw ZooError.badConfig(file: url.path, problem: "metadata 'model' must name one of \(ClassifierTraining.names.joined(separator: ", ")) (found '\(architecture)')")
+        }
         try model.load(file.tensors, source: url.path)
         return model
     }

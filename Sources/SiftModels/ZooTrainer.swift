@@ -59,7 +59,7 @@ public final class ZooTrainer {
         let weights = outputDirectory.appendingPathComponent("\(spec.model).safetensors")
         let formatter = ISO8601DateFormatter()
         let card = ModelCard(
-            name: spec.model, kind: kind, weightsPath: weights.path, parameters: module.parameterCount,
+            name: spec.model, kind: kind, weightsPath: "\(spec.output)/\(spec.model).safetensors", parameters: module.parameterCount,
             forwardFLOPsPerSample: flops, configuration: configuration, trainingFile: specPath,
             trainingCommand: "sift train \(specPath)", steps: summary.steps, batch: spec.batch,
             learningRate: spec.learningRate, emaDecay: spec.emaDecay, finalLoss: summary.finalLoss,

@@ -69,7 +69,29 @@ struct ModelsCommand: ParsableCommand {
             table.add([c.name, "SiT (flow matching)", "\(c.depth)", "\(c.width)", "\(c.heads)", "\(c.parameterCount)",
                        fmt(Double(c.forwardFLOPs) / 1e6, 3), present ? url.path : "missing"])
         }
+        for name in ClassifierTraining.names {
+            guard let c = ClassifierTraining.make(name, seed: 0) else { continue }
+            let url = ModelZoo.weightsURL(name)
+            let present = FileManager.default.fileExists(atPath: url.path)
+            table.add([name, "classifier (\(c.featureDimension)-d features)", "", "", "", "\(c.parameterCount)",
+                       fmt(Double(c.forwardFLOPs) / 1e6, 3), present ? url.path : "missing"])
+        }
         print(table.render())
-        print("FLOPs = 2 × multiply-accumulates of every matrix product (linear layers, patch embedding, attention) for one sample.")
+        print("FLOPs = 2 × multiply-accumulates of every matrix product and convolution (linear layers, patch embedding, attention) for one sample.")
+    }
+}
+
+/// `sift eval-classifier NAME`: test-split accuracy of a zoo classifier.
+struct EvalClassifierCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "eval-classifier", abstract: "Accuracy of a classifier on the Fashion-MNIST test split.")
+    @Argument(help: "eval-cnn, clf-mlp, clf-vit, or a path to classifier weights.") var name: String
+    @Option(help: "Folder with the Fashion-MNIST IDX files.") var data: String = FashionMNIST.defaultDirectory
+
+    func run() throws {
+        let model = try ModelZoo.loadClassifier(name)
+        let test = try FashionMNIST.load(split: .test, directory: data)
+        let start = Date()
+        let accuracy = model.accuracy(pixels: test.pixels, labels: test.labels)
+        print(String(format: "%@: test accuracy %.2f%% (%d images, %.1f s)", model.name, accuracy * 100, test.count, Date().timeIntervalSince(start)))
     }
 }
