@@ -28,10 +28,13 @@ deps:
 build: deps
 	$(SWIFT) build -c release --product sift
 
-# The main job: benchmarks of the tensor core and a grid of Fashion-MNIST test images per class.
+# The main job (until the quickstart experiment exists): benchmarks of the tensor core and the
+# models, a grid of samples from the shipped sit-s, and a grid of real test images to compare.
 demo: build
 	$(SIFT) bench gemm --quick
 	$(SIFT) bench ops
+	$(SIFT) bench model --batches 1,64 --inference-only
+	$(SIFT) sample --model sit-s --count 8 --steps 25 --out Results/demo/sit-s-samples.png
 	$(SIFT) dataset grid --split test --per-class 8 --out Results/demo/fashion-mnist-test.png
 
 # Tests run optimised (numerical and training tests are slow in a debug build).

@@ -50,17 +50,7 @@ public func parallelChunks(_ count: Int, minChunk: Int = 32_768, _ body: (Range<
         if count > 0 { body(0..<count) }
         return
     }
-    withoutActuallyEscaping(body) { body in
-        let box = UncheckedBox(body)
-        let mode = sift_fp_mode()
-        DispatchQueue.concurrentPerform(iterations: threads) { part in
-            let saved = sift_fp_mode()
-            sift_set_fp_mode(mode)
-            defer { sift_set_fp_mode(saved) }
-            let lo = count * part / threads, hi = count * (part + 1) / threads
-            box.value(lo..<hi)
-        }
-    }
+    onWorkers(threads) { part in body((count * part / threads)..<(count * (part + 1) / threads)) }
 }
 
 /// Runs `body(i)` for each `i` in `0..<count`, spreading indices over threads when `count > 1`
@@ -71,15 +61,23 @@ public func parallelFor(_ count: Int, parallel: Bool = true, _ body: (Int) -> Vo
         return
     }
     let threads = min(Threads.count, count)
+    onWorkers(threads) { part in
+        var i = part
+        while i < count { body(i); i += threads }
+    }
+}
+
+/// Runs `body(part)` for `part` in `0..<workers` on Dispatch's worker threads, each adopting the
+/// caller's floating-point mode (flush-to-zero) for the duration and restoring its own after.
+private func onWorkers(_ workers: Int, _ body: (Int) -> Void) {
     withoutActuallyEscaping(body) { body in
         let box = UncheckedBox(body)
         let mode = sift_fp_mode()
-        DispatchQueue.concurrentPerform(iterations: threads) { part in
+        DispatchQueue.concurrentPerform(iterations: workers) { part in
             let saved = sift_fp_mode()
             sift_set_fp_mode(mode)
             defer { sift_set_fp_mode(saved) }
-            var i = part
-            while i < count { box.value(i); i += threads }
+            box.value(part)
         }
     }
 }

@@ -117,3 +117,21 @@ func json(_ name: String) throws -> [String: Any] {
         #expect(drift <= 1e-5 * max(1, scale), "batch-size drift \(drift)")
     }
 }
+
+@Suite struct ShippedWeights {
+    static let weights = fixtureDirectory.appendingPathComponent("../../Models/sit-s.safetensors").standardized
+
+    @Test(.enabled(if: FileManager.default.fileExists(atPath: weights.path)))
+    func shippedSiTSmallMatchesTheNumPyReference() throws {
+        let inputs = try json("inputs.json"), expected = try json("expected-sit-s.json")
+        let model = try ModelZoo.loadSiT(Self.weights.path)
+        #expect(model.config == SiTConfig.small)
+        let x = Tensor((inputs["x"] as! [NSNumber]).map(\.floatValue), shape: [3, 1, 28, 28])
+        let t = (inputs["t"] as! [NSNumber]).map(\.floatValue), y = (inputs["y"] as! [NSNumber]).map(\.intValue)
+        let reference = (expected["output"] as! [NSNumber]).map(\.floatValue)
+        for out in [withNoGrad { model(x, t: t, labels: y) }, SiTInference(model: model)(x, t: t, labels: y)] {
+            let worst = zip(out.data, reference).map { abs($0 - $1) }.max() ?? 1
+            #expect(worst < 1e-4, "max deviation \(worst)")
+        }
+    }
+}

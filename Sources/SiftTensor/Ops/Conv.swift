@@ -8,31 +8,49 @@ struct ConvGeometry {
     var patch: Int { c * kh * kw }   // rows of the column matrix
     var pixels: Int { oh * ow }      // columns of the column matrix
 
-    /// Unfolds one image `[C, H, W]` into columns `[C·kh·kw, oh·ow]` (zeros in the padding).
-    func im2col(_ img: UnsafePointer<Float>, _ cols: UnsafeMutablePointer<Float>) {
+    /// Unfolds one image `[C, H, W]` into its columns of the batch column matrix
+    /// `[C·kh·kw, ld]` (zeros in the padding), starting at column `offset`.
+    func im2col(_ img: UnsafePointer<Float>, _ cols: UnsafeMutablePointer<Float>, ld: Int, offset: Int) {
         for ci in 0..<c { for dy in 0..<kh { for dx in 0..<kw {
-            let row = cols + ((ci * kh + dy) * kw + dx) * pixels
+            let row = cols + ((ci * kh + dy) * kw + dx) * ld + offset
+            let (x0, x1) = validColumns(dx)
             for y in 0..<oh {
                 let iy = y * stride - padding + dy
-                for x in 0..<ow {
-                    let ix = x * stride - padding + dx
-                    row[y * ow + x] = (iy >= 0 && iy < h && ix >= 0 && ix < w) ? img[(ci * h + iy) * w + ix] : 0
+                let out = row + y * ow
+                guard iy >= 0 && iy < h, x0 < x1 else { out.initialize(repeating: 0, count: ow); continue }
+                if x0 > 0 { out.initialize(repeating: 0, count: x0) }
+                if x1 < ow { (out + x1).initialize(repeating: 0, count: ow - x1) }
+                let src = img + (ci * h + iy) * w - padding + dx
+                if stride == 1 {
+                    (out + x0).update(from: src + x0, count: x1 - x0)
+                } else {
+                    for x in x0..<x1 { out[x] = src[x * stride] }
                 }
             }
         } } }
     }
 
-    /// Folds column gradients back onto one image's gradient (adding overlaps).
-    func col2im(_ cols: UnsafePointer<Float>, _ img: UnsafeMutablePointer<Float>) {
+    /// The output columns x whose input column x·stride − padding + dx lies inside the image.
+    @inline(__always)
+    func validColumns(_ dx: Int) -> (Int, Int) {
+        // ix = x·stride − padding + dx ∈ [0, w)  ⇔  x ∈ [ceil((padding − dx)/stride), ceil((w + padding − dx)/stride))
+        func ceilDiv(_ a: Int, _ b: Int) -> Int { a >= 0 ? (a + b - 1) / b : -((-a) / b) }
+        let lo = max(0, ceilDiv(padding - dx, stride)), hi = min(ow, ceilDiv(w + padding - dx, stride))
+        return (lo, max(lo, hi))
+    }
+
+    /// Folds one image's columns of the batch column-gradient matrix back onto its gradient
+    /// (adding overlaps).
+    func col2im(_ cols: UnsafePointer<Float>, ld: Int, offset: Int, _ img: UnsafeMutablePointer<Float>) {
         for ci in 0..<c { for dy in 0..<kh { for dx in 0..<kw {
-            let row = cols + ((ci * kh + dy) * kw + dx) * pixels
+            let row = cols + ((ci * kh + dy) * kw + dx) * ld + offset
+            let (x0, x1) = validColumns(dx)
             for y in 0..<oh {
                 let iy = y * stride - padding + dy
                 guard iy >= 0 && iy < h else { continue }
-                for x in 0..<ow {
-                    let ix = x * stride - padding + dx
-                    if ix >= 0 && ix < w { img[(ci * h + iy) * w + ix] += row[y * ow + x] }
-                }
+                let src = row + y * ow
+                let dst = img + (ci * h + iy) * w - padding + dx
+                for x in x0..<x1 { dst[x * stride] += src[x] }
             }
         } } }
     }
@@ -48,60 +66,62 @@ extension Tensor {
                                kh: weight.shape[2], kw: weight.shape[3], stride: stride, padding: padding)
         precondition(stride > 0 && geo.oh > 0 && geo.ow > 0, "conv2d: empty output for \(x.shape), stride \(stride)")
         if let bias { precondition(bias.shape == [geo.o], "conv2d: bias \(bias.shape) for \(geo.o) channels") }
-        let imageSize = geo.c * geo.h * geo.w, outSize = geo.o * geo.pixels, colSize = geo.patch * geo.pixels
-        // Columns of every image are kept for the backward pass when recording.
-        var cols = [Float](repeating: 0, count: geo.n * colSize)
+        let imageSize = geo.c * geo.h * geo.w, outSize = geo.o * geo.pixels
+        let (n, o, pixels, patch) = (geo.n, geo.o, geo.pixels, geo.patch)
+        let columns = n * pixels  // one column per output pixel of every image
+        // The whole batch is one product: W [O, P] · cols [P, N·HW] → [O, N·HW].
+        var cols = [Float](repeating: 0, count: patch * columns)
         let values = withPointers(x.data, weight.data) { px, pw in
-            [Float].filled(geo.n * outSize) { out in
+            [Float].filled(n * outSize) { out in
+                var product = [Float](repeating: 0, count: o * columns)
                 cols.withUnsafeMutableBufferPointer { pcols in
-                    let cbase = SharedPointer(pcols.baseAddress!), obase = SharedPointer(out)
-                    let xs = SharedConstPointer(px)
-                    parallelFor(geo.n) { i in
-                        geo.im2col(xs.base + i * imageSize, cbase.base + i * colSize)
-                    }
-                    for i in 0..<geo.n {
-                        let o = obase.base + i * outSize
-                        if let bias {
-                            for ch in 0..<geo.o { (o + ch * geo.pixels).initialize(repeating: bias.data[ch], count: geo.pixels) }
-                        }
-                        BLAS.gemm(transA: false, transB: false, m: geo.o, n: geo.pixels, k: geo.patch,
-                                  a: pw, b: cbase.base + i * colSize, c: o, beta: bias == nil ? 0 : 1)
+                    let cbase = SharedPointer(pcols.baseAddress!), xs = SharedConstPointer(px)
+                    parallelFor(n) { i in geo.im2col(xs.base + i * imageSize, cbase.base, ld: columns, offset: i * pixels) }
+                    product.withUnsafeMutableBufferPointer { pp in
+                        BLAS.gemm(transA: false, transB: false, m: o, n: columns, k: patch, a: pw, b: pcols.baseAddress!, c: pp.baseAddress!)
                     }
                 }
+                // [O, N, HW] → [N, O, HW] with the bias.
+                for i in 0..<n { for ch in 0..<o {
+                    let src = product.withUnsafeBufferPointer { $0.baseAddress! + ch * columns + i * pixels }
+                    let dst = out + (i * o + ch) * pixels
+                    let b = bias?.data[ch] ?? 0
+                    for p in 0..<pixels { dst[p] = src[p] + b }
+                } }
             }
         }
         var inputs = [x, weight]
         if let bias { inputs.append(bias) }
         return Tensor(values, shape: [geo.n, geo.o, geo.oh, geo.ow]).recording(inputs) { g in
-            withPointers(g, cols) { pg, pcols in
-                if weight.requiresGrad {  // dW = Σ_i dOut_i · cols_iᵀ
+            // The output gradient as [O, N·HW], matching the column matrix.
+            var gT = [Float](repeating: 0, count: o * columns)
+            for i in 0..<n { for ch in 0..<o { for p in 0..<pixels {
+                gT[ch * columns + i * pixels + p] = g[(i * o + ch) * pixels + p]
+            } } }
+            withPointers(gT, cols) { pg, pcols in
+                if weight.requiresGrad {  // dW = gT · colsᵀ
                     weight.accumulateGrad([Float].filled(weight.count) { dw in
-                        BLAS.batchedGemm(batch: geo.n, transA: false, transB: true, m: geo.o, n: geo.patch, k: geo.pixels,
-                                         a: pg, aStride: outSize, b: pcols, bStride: colSize, c: dw, cStride: 0)
+                        BLAS.gemm(transA: false, transB: true, m: o, n: patch, k: columns, a: pg, b: pcols, c: dw)
                     })
                 }
                 if let bias, bias.requiresGrad {
-                    var gb = [Float](repeating: 0, count: geo.o)
-                    for i in 0..<geo.n { for ch in 0..<geo.o {
-                        var s: Float = 0
-                        let row = pg + i * outSize + ch * geo.pixels
-                        for p in 0..<geo.pixels { s += row[p] }
-                        gb[ch] += s
-                    } }
+                    var gb = [Float](repeating: 0, count: o)
+                    for ch in 0..<o { var s: Float = 0; for j in 0..<columns { s += pg[ch * columns + j] }; gb[ch] = s }
                     bias.accumulateGrad(gb)
                 }
-                if x.requiresGrad {  // dCols = Wᵀ · dOut, folded back with col2im
-                    var dcols = [Float](repeating: 0, count: colSize)
-                    let gx = withPointers(weight.data) { pw in
-                        [Float].filled(x.count) { dx in
-                            dx.initialize(repeating: 0, count: x.count)
-                            dcols.withUnsafeMutableBufferPointer { pd in
-                                for i in 0..<geo.n {
-                                    BLAS.gemm(transA: true, transB: false, m: geo.patch, n: geo.pixels, k: geo.o,
-                                              a: pw, b: pg + i * outSize, c: pd.baseAddress!)
-                                    geo.col2im(pd.baseAddress!, dx + i * imageSize)
-                                }
-                            }
+                if x.requiresGrad {  // dCols = Wᵀ · gT, folded back image by image
+                    var dcols = [Float](repeating: 0, count: patch * columns)
+                    withPointers(weight.data) { pw in
+                        dcols.withUnsafeMutableBufferPointer { pd in
+                            BLAS.gemm(transA: true, transB: false, m: patch, n: columns, k: o, a: pw, b: pg, c: pd.baseAddress!)
+                        }
+                    }
+                    let gx = [Float].filled(x.count) { dx in
+                        dx.initialize(repeating: 0, count: x.count)
+                        let d = SharedPointer(dx)
+                        withPointers(dcols) { pd in
+                            let cs = SharedConstPointer(pd)
+                            parallelFor(n) { i in geo.col2im(cs.base, ld: columns, offset: i * pixels, d.base + i * imageSize) }
                         }
                     }
                     x.accumulateGrad(gx)

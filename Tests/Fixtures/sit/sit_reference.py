@@ -4,6 +4,8 @@ Usage:
   python3 sit_reference.py make      # writes tiny.safetensors (random weights, every tensor non-zero),
                                      # inputs.json and expected.json (this script's forward outputs)
   python3 sit_reference.py check W   # prints max |output| for weights file W on the fixture inputs
+  python3 sit_reference.py shipped   # writes expected-sit-s.json: the shipped Models/sit-s.safetensors
+                                     # (depth 4, width 96, 4 heads) on the same inputs
 
 The Swift test loads tiny.safetensors into SiftModels.SiT and must match expected.json to 1e-4.
 """
@@ -130,6 +132,14 @@ if __name__ == "__main__":
                   open(os.path.join(HERE, "inputs.json"), "w"))
         json.dump({"shape": list(out.shape), "output": out.reshape(-1).tolist()}, open(os.path.join(HERE, "expected.json"), "w"))
         print("max |out|", np.abs(out).max(), "mean |out|", np.abs(out).mean())
+    elif sys.argv[1] == "shipped":
+        cfg = dict(CONFIG, depth=4, width=96, heads=4)
+        x, t, y = inputs()
+        weights = os.path.join(HERE, "..", "..", "..", "Models", "sit-s.safetensors")
+        out = forward(read_safetensors(weights), x.astype(np.float64), t, y, cfg)
+        json.dump({"shape": list(out.shape), "output": out.reshape(-1).tolist(), "config": cfg},
+                  open(os.path.join(HERE, "expected-sit-s.json"), "w"))
+        print("max |out|", np.abs(out).max())
     else:
         x, t, y = inputs()
         print(np.abs(forward(read_safetensors(sys.argv[2]), x.astype(np.float64), t, y)).max())
