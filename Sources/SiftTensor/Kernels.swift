@@ -33,7 +33,15 @@ public enum Kernels {
                                                      y: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, count: Int) {
         let d = SharedPointer(dst), pg = SharedConstPointer(g), px = SharedConstPointer(x), py = SharedConstPointer(y)
         parallelChunks(count, minChunk: 32_768) { r in
-            for i in r { d[i] = pg[i] * f.derivative(px[i], py[i]) }
+            var i = r.lowerBound
+            while i + 8 <= r.upperBound {
+                let gv = UnsafeRawPointer(pg.base + i).loadUnaligned(as: SIMD8<Float>.self)
+                let xv = UnsafeRawPointer(px.base + i).loadUnaligned(as: SIMD8<Float>.self)
+                let yv = UnsafeRawPointer(py.base + i).loadUnaligned(as: SIMD8<Float>.self)
+                UnsafeMutableRawPointer(d.base + i).storeBytes(of: gv * f.derivative(xv, yv), as: SIMD8<Float>.self)
+                i += 8
+            }
+            while i < r.upperBound { d[i] = pg[i] * f.derivative(px[i], py[i]); i += 1 }
         }
     }
 
@@ -55,9 +63,18 @@ public protocol UnaryFunction {
     /// Eight lanes at once (defaults to the scalar form lane by lane).
     func callAsFunction(_ x: SIMD8<Float>) -> SIMD8<Float>
     func derivative(_ x: Float, _ y: Float) -> Float
+    /// Eight derivatives at once (defaults to the scalar form lane by lane).
+    func derivative(_ x: SIMD8<Float>, _ y: SIMD8<Float>) -> SIMD8<Float>
 }
 
 extension UnaryFunction {
+    @inlinable @inline(__always)
+    public func derivative(_ x: SIMD8<Float>, _ y: SIMD8<Float>) -> SIMD8<Float> {
+        var out = x
+        for lane in 0..<8 { out[lane] = derivative(x[lane], y[lane]) }
+        return out
+    }
+
     @inlinable @inline(__always)
     public func callAsFunction(_ x: SIMD8<Float>) -> SIMD8<Float> {
         var out = x

@@ -34,18 +34,25 @@ extension Tensor {
         let shape = q.shape
         return Tensor(values, shape: shape).recording([q, k, v]) { g in
             var gq = [Float](repeating: 0, count: q.count), gk = gq, gv = gq
-            withPointers(g, probs) { pg, pp in
-                withPointers(q.data, k.data) { pq, pk in
-                    withPointers(v.data) { pv in
-                        for hIndex in 0..<heads {
-                            let off = hIndex * t * d
-                            AttentionKernel.backwardHead(
-                                dOut: pg + off, probs: pp + hIndex * t * t, q: pq + off, k: pk + off, v: pv + off,
-                                dq: &gq, dk: &gk, dv: &gv, offset: off, t: t, d: d, scale: scale)
+            gq.withUnsafeMutableBufferPointer { pgq in gk.withUnsafeMutableBufferPointer { pgk in gv.withUnsafeMutableBufferPointer { pgv in
+                let dq = SharedPointer(pgq.baseAddress!), dk = SharedPointer(pgk.baseAddress!), dv = SharedPointer(pgv.baseAddress!)
+                withPointers(g, probs) { pg, pp in
+                    withPointers(q.data, k.data) { pq, pk in
+                        withPointers(v.data) { pv in
+                            let (sg, sp, sq, sk, sv) = (SharedConstPointer(pg), SharedConstPointer(pp), SharedConstPointer(pq),
+                                                        SharedConstPointer(pk), SharedConstPointer(pv))
+                            // Heads are independent and write disjoint slices: spread them over threads.
+                            parallelFor(heads) { hIndex in
+                                let off = hIndex * t * d
+                                AttentionKernel.backwardHead(
+                                    dOut: sg.base + off, probs: sp.base + hIndex * t * t, q: sq.base + off, k: sk.base + off,
+                                    v: sv.base + off, dq: dq.base + off, dk: dk.base + off, dv: dv.base + off,
+                                    t: t, d: d, scale: scale)
+                            }
                         }
                     }
                 }
-            }
+            } } }
             q.accumulateGrad(gq); k.accumulateGrad(gk); v.accumulateGrad(gv)
         }
     }
@@ -64,23 +71,21 @@ public enum AttentionKernel {
     }
 
     /// Gradients of one head: dV = Pᵀ dO, dP = dO Vᵀ, dS = P ⊙ (dP − rowsum(dP ⊙ P)),
-    /// dQ = scale · dS K, dK = scale · dSᵀ Q (written at `offset` in the gradient arrays).
+    /// dQ = scale · dS K, dK = scale · dSᵀ Q (each T×D, written to the given pointers).
     static func backwardHead(dOut: UnsafePointer<Float>, probs: UnsafePointer<Float>, q: UnsafePointer<Float>,
                              k: UnsafePointer<Float>, v: UnsafePointer<Float>,
-                             dq: inout [Float], dk: inout [Float], dv: inout [Float],
-                             offset: Int, t: Int, d: Int, scale: Float) {
-        var dp = [Float](repeating: 0, count: t * t)
-        dp.withUnsafeMutableBufferPointer { pdp in
-            let dpp = pdp.baseAddress!
-            dv.withUnsafeMutableBufferPointer { BLAS.gemm(transA: true, transB: false, m: t, n: d, k: t, a: probs, b: dOut, c: $0.baseAddress! + offset) }
-            BLAS.gemm(transA: false, transB: true, m: t, n: t, k: d, a: dOut, b: v, c: dpp)
-            for r in 0..<t {
-                var dot: Float = 0
-                for c in 0..<t { dot += dpp[r * t + c] * probs[r * t + c] }
-                for c in 0..<t { dpp[r * t + c] = probs[r * t + c] * (dpp[r * t + c] - dot) }
-            }
-            dq.withUnsafeMutableBufferPointer { BLAS.gemm(transA: false, transB: false, m: t, n: d, k: t, a: dpp, b: k, c: $0.baseAddress! + offset, alpha: scale) }
-            dk.withUnsafeMutableBufferPointer { BLAS.gemm(transA: true, transB: false, m: t, n: d, k: t, a: dpp, b: q, c: $0.baseAddress! + offset, alpha: scale) }
+                             dq: UnsafeMutablePointer<Float>, dk: UnsafeMutablePointer<Float>, dv: UnsafeMutablePointer<Float>,
+                             t: Int, d: Int, scale: Float) {
+        let dpp = UnsafeMutablePointer<Float>.allocate(capacity: t * t)
+        defer { dpp.deallocate() }
+        BLAS.gemm(transA: true, transB: false, m: t, n: d, k: t, a: probs, b: dOut, c: dv)
+        BLAS.gemm(transA: false, transB: true, m: t, n: t, k: d, a: dOut, b: v, c: dpp)
+        for r in 0..<t {
+            var dot: Float = 0
+            for c in 0..<t { dot += dpp[r * t + c] * probs[r * t + c] }
+            for c in 0..<t { dpp[r * t + c] = probs[r * t + c] * (dpp[r * t + c] - dot) }
         }
+        BLAS.gemm(transA: false, transB: false, m: t, n: d, k: t, a: dpp, b: k, c: dq, alpha: scale)
+        BLAS.gemm(transA: true, transB: false, m: t, n: d, k: t, a: dpp, b: q, c: dk, alpha: scale)
     }
 }

@@ -92,5 +92,11 @@ public enum UnaryOps {
             0.5 * x * (1 + FastMath.tanh(Activations.geluC * (x + 0.044715 * x * x * x)))
         }
         @inlinable @inline(__always) public func derivative(_ x: Float, _ y: Float) -> Float { Activations.geluDerivative(x) }
+        @inlinable @inline(__always) public func derivative(_ x: SIMD8<Float>, _ y: SIMD8<Float>) -> SIMD8<Float> {
+            let u = Activations.geluC * (x + 0.044715 * x * x * x)
+            let t = FastMath.tanh(u)
+            let du = Activations.geluC * (1 + 3 * 0.044715 * x * x)
+            return 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * du
+        }
     }
 }
