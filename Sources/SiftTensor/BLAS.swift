@@ -14,31 +14,11 @@ public enum BLAS {
             for i in 0..<m { for j in 0..<n { c[i * ldc + j] = beta == 0 ? 0 : beta * c[i * ldc + j] } }
             return
         }
-        let threads = Threads.count
-        guard threads > 1, m * n * k >= parallelThreshold, max(m, n) >= 2 * threads else {
-            single(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
-            return
-        }
-        // Split the longer side of C into one block per thread; each block is an independent
-        // single-threaded product on sub-matrices addressed through the leading dimensions.
-        let pa = SharedConstPointer(a), pb = SharedConstPointer(b), pc = SharedPointer(c)
-        if m >= n {
-            parallelFor(threads) { part in
-                let lo = m * part / threads, hi = m * (part + 1) / threads
-                let aBlock = transA ? pa.base + lo : pa.base + lo * lda
-                single(transA, transB, hi - lo, n, k, alpha, aBlock, lda, pb.base, ldb, beta, pc.base + lo * ldc, ldc)
-            }
-        } else {
-            parallelFor(threads) { part in
-                let lo = n * part / threads, hi = n * (part + 1) / threads
-                let bBlock = transB ? pb.base + lo * ldb : pb.base + lo
-                single(transA, transB, m, hi - lo, k, alpha, pa.base, lda, bBlock, ldb, beta, pc.base + lo, ldc)
-            }
-        }
+        // OpenBLAS threads large products itself (Threads.set keeps its count in step with ours).
+        // Splitting them over our own threads instead is slower: concurrent large OpenBLAS calls
+        // serialise on its buffer pool.
+        single(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
     }
-
-    /// Products below this many multiply-accumulates run on one thread.
-    public static let parallelThreshold = 1 << 18
 
     @inline(__always)
     static func single(_ transA: Bool, _ transB: Bool, _ m: Int, _ n: Int, _ k: Int, _ alpha: Float,

@@ -18,15 +18,25 @@ public enum BLASCore {
         return nil
     }
 
-    /// If `OPENBLAS_CORETYPE` is unset and a better core type is known, sets it and replaces the
-    /// process with a fresh copy of itself (same arguments), so that OpenBLAS loads with the right
-    /// kernels. Returns normally when nothing needs to change or the re-exec is impossible.
+    /// Sets `OPENBLAS_CORETYPE` (when a better core type is known) and `OPENBLAS_THREAD_TIMEOUT`
+    /// where unset and replaces the process with a fresh copy of itself (same arguments), so that
+    /// OpenBLAS loads with the right kernels and idle workers that sleep. Returns normally when nothing needs to change or the re-exec is impossible.
     /// Set `SIFT_NO_BLAS_RELAUNCH=1` to opt out.
     public static func relaunchWithBestKernels() {
         let env = ProcessInfo.processInfo.environment
-        guard env["OPENBLAS_CORETYPE"] == nil, env["SIFT_NO_BLAS_RELAUNCH"] == nil,
-              let core = bestCoreType() else { return }
-        setenv("OPENBLAS_CORETYPE", core, 1)
+        guard env["SIFT_NO_BLAS_RELAUNCH"] == nil else { return }
+        var changed = false
+        if env["OPENBLAS_CORETYPE"] == nil, let core = bestCoreType() {
+            setenv("OPENBLAS_CORETYPE", core, 1)
+            changed = true
+        }
+        // OpenBLAS workers spin for 2^28 cycles (~0.1 s) after each call by default; 2^20 (~0.4 ms)
+        // still covers the waits inside one product but lets them sleep between products.
+        if env["OPENBLAS_THREAD_TIMEOUT"] == nil {
+            setenv("OPENBLAS_THREAD_TIMEOUT", "20", 1)
+            changed = true
+        }
+        guard changed else { return }
         execv("/proc/self/exe", CommandLine.unsafeArgv)
         // execv only returns on failure: carry on with the kernels already loaded.
     }

@@ -5,21 +5,18 @@ import Foundation
 /// How many threads Sift's own loops and OpenBLAS may use. Kept in step so that running several
 /// jobs side by side (`--jobs`) never oversubscribes the cores.
 public enum Threads {
-    nonisolated(unsafe) private static var current: Int = {
-        openblas_set_num_threads(1)  // see set(_:)
-        return ProcessInfo.processInfo.activeProcessorCount
-    }()
+    nonisolated(unsafe) private static var current: Int = ProcessInfo.processInfo.activeProcessorCount
 
     /// Threads used by elementwise/reduction loops and by OpenBLAS.
     public static var count: Int { current }
 
-    /// Sets the thread count of Sift's loops and matrix products (at least 1). OpenBLAS itself
-    /// always runs single-threaded: ``BLAS`` splits large products over Sift's threads, which
-    /// sleep when idle, whereas OpenBLAS's own workers spin (`sched_yield`) between calls and
-    /// take the second core away from everything else.
+    /// Sets the thread count of Sift's loops and of OpenBLAS together (at least 1). `sift`
+    /// starts OpenBLAS with `OPENBLAS_THREAD_TIMEOUT=20` (see ``BLASCore``), so its workers sleep
+    /// right after each product instead of spinning on `sched_yield` and taking the second core
+    /// away from Sift's own loops.
     public static func set(_ n: Int) {
         current = max(1, n)
-        openblas_set_num_threads(1)
+        openblas_set_num_threads(Int32(current))
     }
 }
 
@@ -67,18 +64,71 @@ public func parallelFor(_ count: Int, parallel: Bool = true, _ body: (Int) -> Vo
     }
 }
 
-/// Runs `body(part)` for `part` in `0..<workers` on Dispatch's worker threads, each adopting the
-/// caller's floating-point mode (flush-to-zero) for the duration and restoring its own after.
+/// Runs `body(part)` for `part` in `0..<workers`: part 0 on the calling thread, the others on
+/// Sift's persistent worker threads, each adopting the caller's floating-point mode
+/// (flush-to-zero). Calls made while the pool is busy (nested parallelism, or another thread
+/// using it) run their parts one after another on the calling thread.
 private func onWorkers(_ workers: Int, _ body: (Int) -> Void) {
     withoutActuallyEscaping(body) { body in
-        let box = UncheckedBox(body)
-        let mode = sift_fp_mode()
-        DispatchQueue.concurrentPerform(iterations: workers) { part in
-            let saved = sift_fp_mode()
-            sift_set_fp_mode(mode)
-            defer { sift_set_fp_mode(saved) }
-            box.value(part)
+        if !WorkerPool.shared.run(parts: workers, body) {
+            for part in 0..<workers { body(part) }
         }
+    }
+}
+
+/// Long-lived worker threads that sleep on a semaphore between jobs (no spinning), so every
+/// parallel region really gets the other cores: Dispatch's pool sometimes runs
+/// `concurrentPerform` iterations serially on the caller.
+final class WorkerPool: @unchecked Sendable {
+    static let shared = WorkerPool(workers: max(0, ProcessInfo.processInfo.activeProcessorCount - 1))
+
+    private let lock = NSLock()
+    private var busy = false
+    private var job: ((Int) -> Void)?
+    private var parts = 0
+    private var mode: UInt32 = 0
+    private let start: [DispatchSemaphore]
+    private let done = DispatchSemaphore(value: 0)
+
+    init(workers: Int) {
+        start = (0..<workers).map { _ in DispatchSemaphore(value: 0) }
+        for index in 0..<workers {
+            let thread = Thread { [unowned self] in self.loop(index) }
+            thread.stackSize = 8 << 20
+            thread.start()
+        }
+    }
+
+    private func loop(_ index: Int) {
+        while true {
+            start[index].wait()
+            let part = index + 1
+            if part < parts, let job {
+                let saved = sift_fp_mode()
+                sift_set_fp_mode(mode)
+                job(part)
+                sift_set_fp_mode(saved)
+            }
+            done.signal()
+        }
+    }
+
+    /// Runs the parts in parallel; returns false (doing nothing) if the pool is busy or too small.
+    func run(parts: Int, _ body: @escaping (Int) -> Void) -> Bool {
+        guard parts >= 2, parts - 1 <= start.count, lock.try() else { return false }
+        if busy { lock.unlock(); return false }
+        busy = true
+        lock.unlock()
+        job = body
+        self.parts = parts
+        mode = sift_fp_mode()
+        let helpers = parts - 1
+        for i in 0..<helpers { start[i].signal() }
+        body(0)
+        for _ in 0..<helpers { done.wait() }
+        job = nil
+        lock.lock(); busy = false; lock.unlock()
+        return true
     }
 }
 

@@ -29,9 +29,6 @@ struct GemmBench: ParsableCommand {
                 let (ours, direct) = Timing.interleavedMedians(seconds: options.seconds, {
                     _ = withNoGrad { Tensor.linear(x, weight: w, bias: nil) }
                 }) {
-                    // OpenBLAS with its own threads (Sift keeps it single-threaded otherwise).
-                    openblas_set_num_threads(Int32(Threads.count))
-                    defer { openblas_set_num_threads(1) }
                     x.data.withUnsafeBufferPointer { px in w.data.withUnsafeBufferPointer { pw in c.withUnsafeMutableBufferPointer { pc in
                         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(m), Int32(n), Int32(k), 1,
                                     px.baseAddress, Int32(k), pw.baseAddress, Int32(k), 0, pc.baseAddress, Int32(n))
