@@ -5,7 +5,7 @@
 
 SWIFT ?= swift
 APT_PACKAGES := libopenblas-dev libpng-dev zlib1g-dev dataset-fashion-mnist pkg-config
-SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo -n)
 SIFT := .build/release/sift
 # The tests use the OpenBLAS kernels `sift` selects for itself (BLASCore.relaunchWithBestKernels):
 # AVX-512 (SkylakeX) or AVX2 (Haswell) when the CPU has them, instead of the generic fallback.
@@ -21,7 +21,8 @@ deps:
 	done; \
 	if [ -n "$$missing" ]; then \
 	  echo "Installing Debian packages:$$missing"; \
-	  $(SUDO) apt-get update && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y --no-install-recommends $$missing; \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get update -q && \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $$missing; \
 	fi
 	@command -v $(SWIFT) >/dev/null || { echo "error: Swift 6 toolchain not found (looked for '$(SWIFT)' on PATH)"; exit 1; }
 
@@ -42,7 +43,8 @@ TEST_FLAGS := -c release -Xswiftc -enable-testing
 
 test: deps
 	$(SWIFT) build --build-tests $(TEST_FLAGS)
-	OPENBLAS_CORETYPE=$${OPENBLAS_CORETYPE:-$(BLAS_CORE)} $(SWIFT) test --skip-build $(TEST_FLAGS)
+	OPENBLAS_CORETYPE=$${OPENBLAS_CORETYPE:-$(BLAS_CORE)} OPENBLAS_THREAD_TIMEOUT=$${OPENBLAS_THREAD_TIMEOUT:-20} \
+	  $(SWIFT) test --skip-build $(TEST_FLAGS)
 
 clean:
 	rm -rf .build Results/demo

@@ -17,7 +17,9 @@ let systemLibraries: [Target] = [
 
 // MARK: - Library modules (dependencies only point down)
 
-let optimised: [SwiftSetting] = [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
+// Release builds use the default -O: bounds and overflow checks stay on, so bad input stops
+// with an error instead of corrupting memory (hot loops run on unsafe pointers anyway).
+let optimised: [SwiftSetting] = []
 
 let libraries: [Target] = [
     .target(name: "SiftTensor", dependencies: ["COpenBLAS"], swiftSettings: optimised),

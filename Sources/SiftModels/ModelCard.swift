@@ -14,7 +14,8 @@ public struct ModelCard: Codable, Sendable {
     public var batch: Int
     public var learningRate: Float
     public var emaDecay: Float
-    public var finalLoss: Double
+    /// Mean loss of the last logged window (nil if no step was logged).
+    public var finalLoss: Double?
     public var wallSeconds: Double
     public var secondsPerStep: Double
     public var resumedFrom: Int?

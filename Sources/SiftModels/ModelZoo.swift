@@ -53,13 +53,20 @@ public enum ModelZoo {
     }
 
     static func sitConfig(file: SafetensorsFile, name: String, source: String) throws -> SiTConfig {
-        if let json = file.metadata["config"], let config = try? JSONDecoder().decode(SiTConfig.self, from: Data(json.utf8)) {
+        if let json = file.metadata["config"] {
+            let config: SiTConfig
+            do { config = try JSONDecoder().decode(SiTConfig.self, from: Data(json.utf8)) } catch {
+                throw ZooError.badConfig(file: source, problem: "metadata 'config' is not a SiT configuration (\(error))")
+            }
             if let problem = config.validationError() { throw ZooError.badConfig(file: source, problem: problem) }
             return config
         }
         if let config = SiTConfig.zoo.first(where: { $0.name == name || $0.name == file.metadata["model"] }) { return config }
         let width = file.tensors["x_embedder.proj.bias"]?.shape.first
-        let depth = Set(file.tensors.keys.compactMap { $0.hasPrefix("blocks.") ? $0.split(separator: ".")[1] : nil }).count
+        let depth = Set(file.tensors.keys.compactMap { key -> Substring? in
+            let parts = key.split(separator: ".")
+            return parts.count > 1 && parts[0] == "blocks" ? parts[1] : nil
+        }).count
         if let config = SiTConfig.zoo.first(where: { $0.width == width && $0.depth == depth }) { return config }
         throw ZooError.badConfig(file: source, problem: "no 'config' metadata and no zoo model with width \(width.map(String.init) ?? "?") and depth \(depth)")
     }

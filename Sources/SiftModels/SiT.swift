@@ -50,6 +50,7 @@ public final class SiT: Module {
     /// Velocity prediction. `x`: `[N, C, H, W]`, `t`: N times in [0, 1], `labels`: N labels in
     /// 0…classes (classes = null). Returns `[N, C, H, W]`. Records a graph unless in no-grad mode.
     public func callAsFunction(_ x: Tensor, t: [Float], labels: [Int]) -> Tensor {
+        precondition(x.rank == 4, "SiT: input must be [N, C, H, W], got \(x.shape)")
         let c = config, n = x.shape[0], d = c.width, g = c.gridSize, p = c.patch
         precondition(x.shape == [n, c.channels, c.imageSize, c.imageSize] && t.count == n && labels.count == n,
                      "SiT: input \(x.shape), \(t.count) times, \(labels.count) labels")

@@ -33,6 +33,9 @@ public struct SiTConfig: Codable, Sendable, Equatable {
     /// Problems that make the configuration unusable, if any.
     public func validationError() -> String? {
         if depth < 1 || width < 4 || heads < 1 { return "depth, width and heads must be positive" }
+        if patch < 1 || imageSize < 1 || channels < 1 || classes < 1 || mlpRatio < 1 || frequencySize < 2 {
+            return "patch, image size, channels, classes and MLP ratio must be ≥ 1 and the frequency size ≥ 2"
+        }
         if width % heads != 0 { return "width \(width) is not divisible by heads \(heads)" }
         if width % 4 != 0 { return "width \(width) must be divisible by 4 (2-D sin-cos positions)" }
         if imageSize % patch != 0 { return "image size \(imageSize) is not divisible by patch \(patch)" }

@@ -22,6 +22,9 @@ public final class SiTInference {
     }
 
     private func reserve(_ n: Int) {
+        // One attention score matrix per thread that may run (the thread count can change).
+        let scoresNeeded = Threads.count * config.tokens * config.tokens
+        if scratch.count < scoresNeeded { scratch = [Float](repeating: 0, count: scoresNeeded) }
         guard n > capacity else { return }
         let c = config, rows = n * c.tokens, d = c.width
         patches = [Float](repeating: 0, count: rows * c.patchValues)
@@ -34,7 +37,6 @@ public final class SiTInference {
         modulation = [Float](repeating: 0, count: n * 6 * d)
         frequencies = [Float](repeating: 0, count: n * c.frequencySize)
         timeHidden = [Float](repeating: 0, count: n * d)
-        scratch = [Float](repeating: 0, count: Threads.count * c.tokens * c.tokens)
         capacity = n
     }
 
@@ -167,7 +169,7 @@ public final class SiTInference {
     /// attended[:, head] = softmax(q kᵀ/√hd) v per sample and head, q/k/v strided in `qkv`.
     private func attention(n: Int, heads: Int, tokens: Int, d: Int) {
         let hd = d / heads, scale = 1 / Float(hd).squareRoot(), ld = 3 * d
-        let workers = Swift.max(1, Swift.min(Threads.count, n * heads))
+        let workers = Swift.max(1, Swift.min(Threads.count, n * heads, scratch.count / (tokens * tokens)))
         qkv.withUnsafeBufferPointer { pq in
             attended.withUnsafeMutableBufferPointer { pa in
                 scratch.withUnsafeMutableBufferPointer { ps in

@@ -50,13 +50,19 @@ public final class TrainingLoop {
     public func run(stopAfter: Int? = nil, report: (TrainingProgress) -> Void,
                     loss: (Int) throws -> Tensor) throws -> TrainingSummary {
         var start = 0, resumed: Int?
+        var priorWall = 0.0, priorStepTime = 0.0, lastLoss = Double.nan
         if FileManager.default.fileExists(atPath: checkpointURL.path) {
-            start = try TrainingCheckpoint.restore(from: checkpointURL, runIdentity: spec.identity,
-                                                   model: model, optimizer: optimizer, ema: ema).step
+            let checkpoint = try TrainingCheckpoint.restore(from: checkpointURL, runIdentity: spec.identity,
+                                                            model: model, optimizer: optimizer, ema: ema)
+            start = checkpoint.step
             resumed = start
+            // Totals of the earlier calls, so the model card covers the whole run.
+            priorWall = checkpoint.metadata["wall_seconds"].flatMap(Double.init) ?? 0
+            priorStepTime = checkpoint.metadata["step_seconds"].flatMap(Double.init) ?? 0
+            lastLoss = checkpoint.metadata["last_loss"].flatMap(Double.init) ?? .nan
         }
         let began = Date()
-        var lastSave = Date(), windowLoss = 0.0, windowSteps = 0, windowStart = Date(), lastLoss = Double.nan
+        var lastSave = Date(), windowLoss = 0.0, windowSteps = 0, windowStart = Date()
         var stepsThisCall = 0, totalStepTime = 0.0
         var step = start
         while step < spec.steps {
@@ -64,12 +70,12 @@ public final class TrainingLoop {
             let t0 = Date()
             optimizer.zeroGrad()
             let l = try loss(step)
+            let value = Double(l.item)
+            guard value.isFinite else { throw TrainingError.diverged(step: step, loss: value) }
             l.backward()
             optimizer.learningRate = spec.learningRate(at: step)
             optimizer.step()
             ema.update(model.parameters)
-            let value = Double(l.item)
-            guard value.isFinite else { throw TrainingError.diverged(step: step, loss: value) }
             step += 1; stepsThisCall += 1
             totalStepTime += Date().timeIntervalSince(t0)
             windowLoss += value; windowSteps += 1; lastLoss = value
@@ -84,18 +90,27 @@ public final class TrainingLoop {
                 windowLoss = 0; windowSteps = 0; windowStart = Date()
             }
             if Date().timeIntervalSince(lastSave) >= spec.checkpointSeconds || step == spec.steps {
-                try saveCheckpoint(step: step)
+                try saveCheckpoint(step: step, wall: priorWall + Date().timeIntervalSince(began),
+                                   stepTime: priorStepTime + totalStepTime, lastLoss: lastLoss)
                 lastSave = Date()
             }
         }
-        if stepsThisCall > 0 && step < spec.steps { try saveCheckpoint(step: step) }
-        return TrainingSummary(steps: step, finalLoss: lastLoss, wallSeconds: Date().timeIntervalSince(began),
-                               secondsPerStep: stepsThisCall > 0 ? totalStepTime / Double(stepsThisCall) : 0, resumedFrom: resumed)
+        if stepsThisCall > 0 && step < spec.steps {
+            try saveCheckpoint(step: step, wall: priorWall + Date().timeIntervalSince(began),
+                               stepTime: priorStepTime + totalStepTime, lastLoss: lastLoss)
+        }
+        let stepsDone = step  // the step time of earlier calls is in priorStepTime
+        return TrainingSummary(steps: step, finalLoss: lastLoss, wallSeconds: priorWall + Date().timeIntervalSince(began),
+                               secondsPerStep: stepsDone > 0 ? (priorStepTime + totalStepTime) / Double(stepsDone) : 0,
+                               resumedFrom: resumed)
     }
 
-    func saveCheckpoint(step: Int) throws {
+    func saveCheckpoint(step: Int, wall: Double, stepTime: Double, lastLoss: Double) throws {
         try FileManager.default.createDirectory(at: checkpointURL.deletingLastPathComponent(), withIntermediateDirectories: true)
-        try TrainingCheckpoint.save(to: checkpointURL, step: step, runIdentity: spec.identity, model: model, optimizer: optimizer, ema: ema)
+        var metadata = ["wall_seconds": String(wall), "step_seconds": String(stepTime)]
+        if lastLoss.isFinite { metadata["last_loss"] = String(lastLoss) }
+        try TrainingCheckpoint.save(to: checkpointURL, step: step, runIdentity: spec.identity, model: model, optimizer: optimizer,
+                                    ema: ema, metadata: metadata)
     }
 }
 

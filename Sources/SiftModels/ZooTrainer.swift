@@ -18,6 +18,12 @@ public final class ZooTrainer {
 
     public init(spec: TrainingSpec, data: LabeledImages) throws {
         self.spec = spec
+        guard data.height == 28, data.width == 28, data.count > 0 else {
+            throw ZooError.badConfig(file: spec.data, problem: "the zoo models need 28×28 images, the data has \(data.count) images of \(data.height)×\(data.width)")
+        }
+        if let bad = data.labels.first(where: { !(0..<10).contains($0) }) {
+            throw ZooError.badConfig(file: spec.data, problem: "label \(bad) is outside 0…9")
+        }
         if let config = SiTConfig.zoo.first(where: { $0.name == spec.model }) {
             let model = SiT(config, seed: spec.seed)
             module = model
@@ -62,7 +68,7 @@ public final class ZooTrainer {
             name: spec.model, kind: kind, weightsPath: "\(spec.output)/\(spec.model).safetensors", parameters: module.parameterCount,
             forwardFLOPsPerSample: flops, configuration: configuration, trainingFile: specPath,
             trainingCommand: "sift train \(specPath)", steps: summary.steps, batch: spec.batch,
-            learningRate: spec.learningRate, emaDecay: spec.emaDecay, finalLoss: summary.finalLoss,
+            learningRate: spec.learningRate, emaDecay: spec.emaDecay, finalLoss: summary.finalLoss.isFinite ? summary.finalLoss : nil,
             wallSeconds: summary.wallSeconds, secondsPerStep: summary.secondsPerStep, resumedFrom: summary.resumedFrom,
             testAccuracy: accuracy, threads: Threads.count, date: formatter.string(from: Date()), siftVersion: "0.1.0")
         var metadata = ["model": spec.model, "kind": kind, "steps": "\(summary.steps)", "weights": "ema"]

@@ -3,7 +3,7 @@ import Dispatch
 import Foundation
 
 /// How many threads Sift's own loops and OpenBLAS may use. Kept in step so that running several
-/// jobs side by side (`--jobs`) never oversubscribes the cores.
+/// jobs side by side never oversubscribes the cores.
 public enum Threads {
     nonisolated(unsafe) private static var current: Int = ProcessInfo.processInfo.activeProcessorCount
 
@@ -15,7 +15,8 @@ public enum Threads {
     /// right after each product instead of spinning on `sched_yield` and taking the second core
     /// away from Sift's own loops.
     public static func set(_ n: Int) {
-        current = max(1, n)
+        // More threads than cores only adds contention (and the worker pool has one per core).
+        current = min(max(1, n), ProcessInfo.processInfo.activeProcessorCount)
         openblas_set_num_threads(Int32(current))
     }
 }

@@ -24,6 +24,9 @@ struct SampleCommand: ParsableCommand {
 
     func run() throws {
         let sit = try ModelZoo.loadSiT(model)
+        if let c = classIndex, c >= sit.config.classes {
+            throw ValidationError("--class \(c) is out of range: \(model) has \(sit.config.classes) classes")
+        }
         let denoiser = Denoiser(model: sit, guidance: guidance)
         let classes = classIndex.map { [$0] } ?? Array(0..<sit.config.classes)
         let labels = classes.flatMap { [Int](repeating: $0, count: count) }

@@ -5,6 +5,7 @@
 extension Tensor {
     /// `x·(1 + scale) + shift` with `x` `[N, T, D]` and `shift`, `scale` `[N, D]` broadcast over T.
     public static func modulate(_ x: Tensor, shift: Tensor, scale: Tensor) -> Tensor {
+        precondition(x.rank == 3, "modulate: x must be [N, T, D], got \(x.shape)")
         let (n, t, d) = (x.shape[0], x.shape[1], x.shape[2])
         precondition(x.rank == 3 && shift.shape == [n, d] && scale.shape == [n, d],
                      "modulate: x \(x.shape), shift \(shift.shape), scale \(scale.shape)")
@@ -38,6 +39,7 @@ extension Tensor {
 
     /// `x + gate·y` with `x`, `y` `[N, T, D]` and `gate` `[N, D]` broadcast over T.
     public static func gatedResidual(_ x: Tensor, gate: Tensor, _ y: Tensor) -> Tensor {
+        precondition(x.rank == 3, "gatedResidual: x must be [N, T, D], got \(x.shape)")
         let (n, t, d) = (x.shape[0], x.shape[1], x.shape[2])
         precondition(x.rank == 3 && y.shape == x.shape && gate.shape == [n, d],
                      "gatedResidual: x \(x.shape), gate \(gate.shape), y \(y.shape)")

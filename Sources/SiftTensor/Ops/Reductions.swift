@@ -42,6 +42,7 @@ extension Tensor {
     /// Maximum over one axis, keeping it with extent 1; the gradient goes to the first maximum.
     private func maxKeeping(axis: Int) -> Tensor {
         let (outer, n, inner) = split(at: axis)
+        precondition(n > 0, "max over axis \(axis) of extent 0 in \(shape)")
         var outShape = shape; outShape[axis] = 1
         var argmax = [Int](repeating: 0, count: outer * inner)
         let values = withPointers(data) { src in
