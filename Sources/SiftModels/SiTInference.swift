@@ -115,14 +115,17 @@ public final class SiTInference {
     /// into[rows, outF] = input[rows, inF] · weightᵀ + bias.
     private func linear(_ input: [Float], rows: Int, weight: [Float], bias: [Float]?, inF: Int, outF: Int, into output: inout [Float]) {
         output.withUnsafeMutableBufferPointer { po in
-            let pc = po.baseAddress!
-            if let bias {
-                bias.withUnsafeBufferPointer { pb in for r in 0..<rows { (pc + r * outF).update(from: pb.baseAddress!, count: outF) } }
-            }
             input.withUnsafeBufferPointer { pi in
                 weight.withUnsafeBufferPointer { pw in
-                    BLAS.gemm(transA: false, transB: true, m: rows, n: outF, k: inF, a: pi.baseAddress!, b: pw.baseAddress!, c: pc,
-                              beta: bias == nil ? 0 : 1)
+                    if let bias {
+                        bias.withUnsafeBufferPointer {
+                            BLAS.linear(pi.baseAddress!, rows: rows, weight: pw.baseAddress!, bias: $0.baseAddress!,
+                                        inFeatures: inF, outFeatures: outF, out: po.baseAddress!)
+                        }
+                    } else {
+                        BLAS.linear(pi.baseAddress!, rows: rows, weight: pw.baseAddress!, bias: nil,
+                                    inFeatures: inF, outFeatures: outF, out: po.baseAddress!)
+                    }
                 }
             }
         }

@@ -99,9 +99,9 @@ public final class TrainingLoop {
             try saveCheckpoint(step: step, wall: priorWall + Date().timeIntervalSince(began),
                                stepTime: priorStepTime + totalStepTime, lastLoss: lastLoss)
         }
-        let stepsDone = step  // the step time of earlier calls is in priorStepTime
+        // priorStepTime covers the steps of earlier calls, so the mean is over all `step` steps.
         return TrainingSummary(steps: step, finalLoss: lastLoss, wallSeconds: priorWall + Date().timeIntervalSince(began),
-                               secondsPerStep: stepsDone > 0 ? (priorStepTime + totalStepTime) / Double(stepsDone) : 0,
+                               secondsPerStep: step > 0 ? (priorStepTime + totalStepTime) / Double(step) : 0,
                                resumedFrom: resumed)
     }
 

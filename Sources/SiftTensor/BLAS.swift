@@ -38,6 +38,17 @@ public enum BLAS {
               a: a, lda: transA ? m : k, b: b, ldb: transB ? k : n, beta: beta, c: c, ldc: n)
     }
 
+    /// A fully connected layer on raw buffers: `out[rows, outF] = x[rows, inF] · Wᵀ + bias`
+    /// (`weight` `[outF, inF]`). The bias is copied into every output row first, then one GEMM
+    /// with beta = 1 adds the product.
+    @inline(__always)
+    public static func linear(_ x: UnsafePointer<Float>, rows: Int, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
+                              inFeatures: Int, outFeatures: Int, out: UnsafeMutablePointer<Float>) {
+        if let bias { for r in 0..<rows { (out + r * outFeatures).update(from: bias, count: outFeatures) } }
+        gemm(transA: false, transB: true, m: rows, n: outFeatures, k: inFeatures, a: x, b: weight, c: out,
+             beta: bias == nil ? 0 : 1)
+    }
+
     /// `batch` packed products C[i] = op(A[i]) op(B[i]) (+ beta C[i]); a stride of 0 reuses one
     /// matrix for every item (then with `cStride` 0 the products are summed into one C).
     public static func batchedGemm(batch: Int, transA: Bool, transB: Bool, m: Int, n: Int, k: Int,

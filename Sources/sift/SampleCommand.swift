@@ -32,20 +32,21 @@ struct SampleCommand: ParsableCommand {
         let labels = classes.flatMap { [Int](repeating: $0, count: count) }
         let per = sit.config.channels * sit.config.imageSize * sit.config.imageSize
         let rng = Philox(seed: seed)
-        // Each sample's noise is keyed by (seed, class, index): the same image whatever the batch.
-        var noise: [Float] = []
-        for (cls, group) in classes.map({ ($0, count) }) {
-            for i in 0..<group { noise += rng.stream(0, UInt64(cls), UInt64(i)).normals(per) }
+        // Each sample's draws are keyed by (seed, purpose, class, index[, step]): the same image
+        // whatever the batch. Purpose 0 is the initial noise, 1 the SDE's per-step noise.
+        func noise(purpose: UInt64, step: Int? = nil) -> [Float] {
+            classes.flatMap { cls in
+                (0..<count).flatMap { i -> [Float] in
+                    let sample = rng.stream(purpose, UInt64(cls), UInt64(i))
+                    return (step.map { sample.stream(UInt64($0)) } ?? sample).normals(per)
+                }
+            }
         }
-        let x0 = Tensor(noise, shape: [labels.count, sit.config.channels, sit.config.imageSize, sit.config.imageSize])
+        let x0 = Tensor(noise(purpose: 0), shape: [labels.count, sit.config.channels, sit.config.imageSize, sit.config.imageSize])
         let kind = Solver(rawValue: solver)!
         let start = Date()
         let x = Sampler.solve(x0, labels: labels, from: 0, to: 1, steps: steps, solver: kind, denoiser: denoiser) { step in
-            var z: [Float] = []
-            for (cls, group) in classes.map({ ($0, count) }) {
-                for i in 0..<group { z += rng.stream(1, UInt64(cls), UInt64(i), UInt64(step)).normals(per) }
-            }
-            return z
+            noise(purpose: 1, step: step)
         }
         let seconds = Date().timeIntervalSince(start)
         let columns = classIndex == nil ? count : Int(Double(count).squareRoot().rounded(.up))

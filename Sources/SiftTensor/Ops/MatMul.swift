@@ -83,12 +83,10 @@ extension Tensor {
         let values = withPointers(x.data, weight.data) { px, pw in
             [Float].filled(rows * outF) { pc in
                 if let bias {
-                    withPointers(bias.data) { pb in
-                        for r in 0..<rows { (pc + r * outF).update(from: pb, count: outF) }
-                    }
+                    withPointers(bias.data) { BLAS.linear(px, rows: rows, weight: pw, bias: $0, inFeatures: inF, outFeatures: outF, out: pc) }
+                } else {
+                    BLAS.linear(px, rows: rows, weight: pw, bias: nil, inFeatures: inF, outFeatures: outF, out: pc)
                 }
-                BLAS.gemm(transA: false, transB: true, m: rows, n: outF, k: inF, a: px, b: pw, c: pc,
-                          beta: bias == nil ? 0 : 1)
             }
         }
         let outShape = Array(x.shape.dropLast()) + [outF]
