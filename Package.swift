@@ -26,6 +26,8 @@ let libraries: [Target] = [
     .target(name: "SiftNN", dependencies: ["SiftTensor"], swiftSettings: optimised),
     .target(name: "SiftData", dependencies: ["SiftTensor", "CPNG", "CZlib"], swiftSettings: optimised),
     .target(name: "SiftModels", dependencies: ["SiftTensor", "SiftNN", "SiftData"], swiftSettings: optimised),
+    .target(name: "SiftMetrics", dependencies: ["SiftTensor", "COpenBLAS"], swiftSettings: optimised),
+    .target(name: "SiftSearch", dependencies: ["SiftTensor", "SiftNN", "SiftData", "SiftModels", "SiftMetrics"], swiftSettings: optimised),
 ]
 
 // MARK: - The `sift` command
@@ -34,7 +36,7 @@ let executables: [Target] = [
     .executableTarget(
         name: "sift",
         dependencies: [
-            "SiftTensor", "SiftNN", "SiftData", "SiftModels",
+            "SiftTensor", "SiftNN", "SiftData", "SiftModels", "SiftMetrics", "SiftSearch",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Yams", package: "Yams"),
         ],
@@ -48,6 +50,8 @@ let tests: [Target] = [
     .testTarget(name: "SiftNNTests", dependencies: ["SiftNN"]),
     .testTarget(name: "SiftDataTests", dependencies: ["SiftData"]),
     .testTarget(name: "SiftModelsTests", dependencies: ["SiftModels"]),
+    .testTarget(name: "SiftMetricsTests", dependencies: ["SiftMetrics"]),
+    .testTarget(name: "SiftSearchTests", dependencies: ["SiftSearch"]),
 ]
 
 let package = Package(
@@ -59,6 +63,8 @@ let package = Package(
         .library(name: "SiftNN", targets: ["SiftNN"]),
         .library(name: "SiftData", targets: ["SiftData"]),
         .library(name: "SiftModels", targets: ["SiftModels"]),
+        .library(name: "SiftMetrics", targets: ["SiftMetrics"]),
+        .library(name: "SiftSearch", targets: ["SiftSearch"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),

@@ -1,0 +1,80 @@
+import Foundation
+import SiftData
+import SiftMetrics
+import SiftModels
+import SiftTensor
+
+/// The real side of every metric: eval-cnn features `(10000, 128)` of the Fashion-MNIST test
+/// split with their labels, and the Fréchet reference built from them.
+///
+/// Features are computed once and cached as `<cache>/fmnist-test-features-<hash>.npy`, where
+/// `hash` is a 64-bit FNV-1a hash of the eval-cnn weights file: new weights, new cache entry.
+public struct ReferenceSet: Sendable {
+    public let features: FeatureMatrix
+    public let labels: [Int]
+    public let frechet: FrechetReference
+    /// FNV-1a hash (hex) of the evaluation network's weights.
+    public let weightsHash: String
+
+    public init(features: FeatureMatrix, labels: [Int], weightsHash: String) throws {
+        precondition(features.rows == labels.count, "ReferenceSet: \(features.rows) rows, \(labels.count) labels")
+        self.features = features
+        self.labels = labels
+        self.weightsHash = weightsHash
+        frechet = try FrechetReference(GaussianStatistics(features))
+    }
+
+    /// Default cache folder: `$SIFT_CACHE`, else `<models>/cache`.
+    public static var defaultCacheDirectory: URL {
+        if let path = ProcessInfo.processInfo.environment["SIFT_CACHE"] { return URL(fileURLWithPath: path) }
+        return ModelZoo.directory.appendingPathComponent("cache")
+    }
+
+    /// Loads the cached reference for `network` (weights at `weights`), computing and caching it
+    /// on first use. `log` receives a line when the features are (re)computed.
+    public static func load(network: Classifier, weights: URL, dataDirectory: String = FashionMNIST.defaultDirectory,
+                            cacheDirectory: URL = defaultCacheDirectory, log: (String) -> Void = { _ in }) throws -> ReferenceSet {
+        let hash = try fileHash(weights)
+        let test = try FashionMNIST.load(split: .test, directory: dataDirectory)
+        let cache = cacheDirectory.appendingPathComponent("fmnist-test-features-\(hash).npy")
+        if FileManager.default.fileExists(atPath: cache.path),
+           let cached = try? FeatureFile.read(cache.path), cached.rows == test.count, cached.columns == network.featureDimension {
+            return try ReferenceSet(features: cached, labels: test.labels, weightsHash: hash)
+        }
+        let start = Date()
+        let images = Tensor(test.pixels, shape: [test.count, 1, 28, 28])
+        let features = EvaluationFeatures.extract(network, images: images).features
+        log(String(format: "computed eval-cnn reference features of %d test images in %.1f s -> %@", test.count,
+                   Date().timeIntervalSince(start), cache.path))
+        do {
+            try FileManager.default.createDirectory(at: cacheDirectory, withIntermediateDirectories: true)
+            try FeatureFile.writeNPY(features, to: cache.path)
+        } catch {
+            log("warning: could not cache the reference features (\(error)); continuing without the cache")
+        }
+        return try ReferenceSet(features: features, labels: test.labels, weightsHash: hash)
+    }
+
+    /// 64-bit FNV-1a of a file's bytes, as 16 hex digits.
+    public static func fileHash(_ url: URL) throws -> String {
+        let data = try Data(contentsOf: url)
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        data.withUnsafeBytes { raw in
+            for byte in raw { h = (h ^ UInt64(byte)) &* 0x0000_0100_0000_01b3 }
+        }
+        let hex = String(h, radix: 16)
+        return String(repeating: "0", count: 16 - hex.count) + hex
+    }
+}
+
+/// Features and logits of images under a classifier, as metric inputs.
+public enum EvaluationFeatures {
+    /// `features (N, F)` and `logits (N, 10)` of `images (N, 1, 28, 28)`, with the pass's cost.
+    public static func extract(_ network: Classifier, images: Tensor) -> (features: FeatureMatrix, logits: FeatureMatrix, cost: VerifierCost) {
+        let pass = ClassifierPass(network)
+        let (f, l) = pass.run(images)
+        let n = images.shape[0]
+        return (FeatureMatrix(rows: n, columns: network.featureDimension, floats: f),
+                FeatureMatrix(rows: n, columns: l.count / max(n, 1), floats: l), pass.cost)
+    }
+}

@@ -1,0 +1,79 @@
+import SiftTensor
+
+/// Candidates handed to a verifier in one call.
+///
+/// Candidates of one sample slot are consecutive and form a *pool* (`pools`, in slot order); a
+/// search keeps the best-scoring candidate of each pool. Pool-relative verifiers (the ensembles,
+/// the FID oracle) use the pools; per-candidate verifiers ignore them.
+public struct CandidateBatch {
+    /// Final samples `(B, 1, 28, 28)` in data scale ([-1, 1]).
+    public let images: Tensor
+    /// Conditioning class of each candidate `(B)`.
+    public let labels: [Int]
+    /// The data prediction at the self-supervised noise level (t = 0.6) `(B, 1, 28, 28)`, when a
+    /// verifier asks for it (``Verifier/needsEarlyPrediction``).
+    public let earlyPrediction: Tensor?
+    /// Consecutive index ranges, one per sample slot, covering `0..<B`.
+    public let pools: [Range<Int>]
+
+    public init(images: Tensor, labels: [Int], earlyPrediction: Tensor? = nil, pools: [Range<Int>]? = nil) {
+        let b = images.shape[0]
+        precondition(labels.count == b, "CandidateBatch: \(b) images, \(labels.count) labels")
+        precondition(earlyPrediction.map { $0.shape == images.shape } ?? true, "CandidateBatch: early prediction shape differs")
+        let pools = pools ?? [0..<b]
+        precondition(pools.reduce(0) { $0 + $1.count } == b && zip(pools, pools.dropFirst()).allSatisfy { $0.upperBound == $1.lowerBound }
+                     && (pools.first?.lowerBound ?? 0) == 0, "CandidateBatch: pools must tile 0..<\(b) in order")
+        self.images = images
+        self.labels = labels
+        self.earlyPrediction = earlyPrediction
+        self.pools = pools
+    }
+
+    public var count: Int { labels.count }
+}
+
+/// What a verifier has cost so far: per-image network forward passes and their FLOPs.
+public struct VerifierCost: Codable, Equatable, Sendable {
+    public var forwardPasses = 0
+    public var flops = 0.0
+    public init(forwardPasses: Int = 0, flops: Double = 0) {
+        self.forwardPasses = forwardPasses
+        self.flops = flops
+    }
+    public var gflops: Double { flops / 1e9 }
+    public static func + (a: VerifierCost, b: VerifierCost) -> VerifierCost {
+        VerifierCost(forwardPasses: a.forwardPasses + b.forwardPasses, flops: a.flops + b.flops)
+    }
+}
+
+/// Scores candidates; higher is better. One verifier per file; built by ``VerifierFactory``.
+public protocol Verifier: AnyObject {
+    /// The name used in experiment files (`clf-vit`, `mean-rank(…)`, …).
+    var name: String { get }
+    /// Whether ``CandidateBatch/earlyPrediction`` must be supplied.
+    var needsEarlyPrediction: Bool { get }
+    /// Forward passes and FLOPs spent so far (for the compute ledger).
+    var cost: VerifierCost { get }
+    /// One score per candidate.
+    func score(_ batch: CandidateBatch) throws -> [Double]
+    /// Tells the verifier which candidate of each pool was finally kept (`chosen[p]` indexes the
+    /// batch). Set-level verifiers (the FID oracle) grow their running selection; others ignore it.
+    func commit(_ batch: CandidateBatch, chosen: [Int]) throws
+}
+
+extension Verifier {
+    public var needsEarlyPrediction: Bool { false }
+    public func commit(_ batch: CandidateBatch, chosen: [Int]) throws {}
+}
+
+/// Picking winners from scores.
+public enum Selection {
+    /// Index (into the batch) of the best score of each pool; the first of equal scores wins.
+    public static func best(_ scores: [Double], pools: [Range<Int>]) -> [Int] {
+        pools.map { pool in
+            var best = pool.lowerBound
+            for i in pool where scores[i] > scores[best] { best = i }
+            return best
+        }
+    }
+}

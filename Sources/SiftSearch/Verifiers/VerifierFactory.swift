@@ -1,0 +1,66 @@
+import Foundation
+import SiftData
+import SiftModels
+
+/// Builds verifiers by name, loading each zoo network once.
+///
+/// Names: `fid-oracle`, `is-oracle`, `clf-mlp`, `clf-vit`, `self-similarity` (features of
+/// clf-vit; `self-similarity:<network>` picks eval-cnn, clf-mlp or clf-vit). Ensembles come from
+/// ``ensemble(rule:members:weights:)``.
+public final class VerifierFactory {
+    public static let names = ["fid-oracle", "is-oracle", "clf-mlp", "clf-vit", "self-similarity"]
+    public static let selfSimilarityNetworks = ClassifierTraining.names
+
+    let dataDirectory: String
+    let log: (String) -> Void
+    private var networks = [String: Classifier]()
+    private var reference: ReferenceSet?
+
+    public init(dataDirectory: String = FashionMNIST.defaultDirectory, log: @escaping (String) -> Void = { _ in }) {
+        self.dataDirectory = dataDirectory
+        self.log = log
+    }
+
+    /// Throws unless `name` is a known single verifier (checks names without loading weights).
+    public static func validate(_ name: String) throws {
+        if names.contains(name) { return }
+        if name.hasPrefix("self-similarity:"), selfSimilarityNetworks.contains(String(name.dropFirst("self-similarity:".count))) { return }
+        throw VerifierError.unknownVerifier(name, known: names + selfSimilarityNetworks.map { "self-similarity:\($0)" })
+    }
+
+    /// A zoo classifier, loaded once.
+    public func network(_ name: String) throws -> Classifier {
+        if let n = networks[name] { return n }
+        let n = try ModelZoo.loadClassifier(name)
+        networks[name] = n
+        return n
+    }
+
+    /// The test-split reference of eval-cnn (cached on disk, loaded once).
+    public func referenceSet() throws -> ReferenceSet {
+        if let reference { return reference }
+        let r = try ReferenceSet.load(network: try network("eval-cnn"), weights: ModelZoo.weightsURL("eval-cnn"),
+                                      dataDirectory: dataDirectory, log: log)
+        reference = r
+        return r
+    }
+
+    /// A fresh verifier (verifiers carry running state and costs: one per search).
+    public func make(_ name: String) throws -> Verifier {
+        try Self.validate(name)
+        switch name {
+        case "fid-oracle": return FIDOracleVerifier(evaluationNetwork: try network("eval-cnn"), reference: try referenceSet().frechet)
+        case "is-oracle": return InceptionOracleVerifier(evaluationNetwork: try network("eval-cnn"))
+        case "clf-mlp", "clf-vit": return ClassLogitVerifier(name: name, classifier: try network(name))
+        case "self-similarity": return SelfSimilarityVerifier(network: try network("clf-vit"))
+        default:
+            let net = String(name.dropFirst("self-similarity:".count))
+            return SelfSimilarityVerifier(network: try network(net), name: name)
+        }
+    }
+
+    /// An ensemble of named members combined by `rule`.
+    public func ensemble(rule: EnsembleRule, members: [String], weights: [Double]? = nil) throws -> Verifier {
+        try EnsembleVerifier(members: members.map { try make($0) }, rule: rule, weights: weights)
+    }
+}

@@ -1,0 +1,37 @@
+import Foundation
+import Testing
+import SiftMetrics
+import SiftTensor
+@testable import SiftSearch
+
+@Suite struct SampleMetricsTests {
+    @Test func realImagesScoreBetterThanNoise() throws {
+        let net = try VerifierTestSupport.classifier("eval-cnn")
+        let test = try #require(VerifierTestSupport.test)
+        let per = 28 * 28
+        // Reference from test images 0..<600, "generated" sets: held-out images 600..<800 or noise.
+        let referenceImages = Tensor(Array(test.pixels[0..<(600 * per)]), shape: [600, 1, 28, 28])
+        let ref = EvaluationFeatures.extract(net, images: referenceImages).features
+        let reference = try ReferenceSet(features: ref, labels: Array(test.labels[0..<600]), weightsHash: "test")
+        var options = SampleMetrics.Options()
+        options.kidSubsets = 10
+        let held = Tensor(Array(test.pixels[(600 * per)..<(800 * per)]), shape: [200, 1, 28, 28])
+        let good = try SampleMetrics.evaluate(images: held, labels: Array(test.labels[600..<800]), network: net, reference: reference, options: options)
+        let bad = try SampleMetrics.evaluate(images: VerifierTestSupport.noise(200), labels: Array(test.labels[600..<800]), network: net,
+                                             reference: reference, options: options)
+        #expect(good.fid < bad.fid && good.kidMean < bad.kidMean)
+        #expect(good.precision > bad.precision && good.recall > bad.recall)
+        #expect(good.isMean > 3)
+        #expect(good.perClassFID.count == 10 && good.meanPerClassFID.isFinite)
+        #expect(good.samples == 200)
+    }
+
+    @Test func weightsHashIsStable() throws {
+        let url = VerifierTestSupport.models.appendingPathComponent("eval-cnn.safetensors")
+        let a = try ReferenceSet.fileHash(url), b = try ReferenceSet.fileHash(url)
+        #expect(a == b && a.count == 16)
+        let tmp = FileManager.default.temporaryDirectory.appendingPathComponent("hash-\(UUID().uuidString)")
+        try Data("abc".utf8).write(to: tmp)
+        #expect(try ReferenceSet.fileHash(tmp) == "e71fa2190541574b")  // FNV-1a 64 of "abc"
+    }
+}
