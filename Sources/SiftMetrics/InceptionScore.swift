@@ -1,9 +1,11 @@
 import Foundation
+import SiftTensor
 
 /// Inception Score on eval-cnn logits: per split s, `exp(mean_i KL(p(y|x_i) ‖ p_s(y)))` with
 /// `p_s = mean_i p(y|x_i)`; the mean and standard deviation (ddof 0) over splits. Splits are
-/// contiguous row ranges `[s·N/S, (s+1)·N/S)` (no shuffle, as TTUR's reference). Probabilities
-/// come from a log-softmax in Double.
+/// contiguous row ranges `[s·N/S, (s+1)·N/S)` (no shuffle, as TTUR's reference) of the rows as
+/// given — rows ordered by class must be shuffled first (``shuffled(_:seed:)``), or each split
+/// sees one class and the score collapses towards 1. Probabilities come from a log-softmax in Double.
 public enum InceptionScore {
     public struct Result: Sendable, Equatable, Codable {
         public let mean: Double
@@ -45,5 +47,11 @@ public enum InceptionScore {
         let mean = scores.reduce(0, +) / Double(splits)
         let variance = scores.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(splits)
         return Result(mean: mean, std: variance.squareRoot(), splitScores: scores)
+    }
+
+    /// The rows of `logits` in a keyed random order (a Philox permutation of `seed`).
+    public static func shuffled(_ logits: FeatureMatrix, seed: UInt64) -> FeatureMatrix {
+        logits.selecting(rows: KernelInceptionDistance.sampleWithoutReplacement(logits.rows, of: logits.rows,
+                                                                                  rng: Philox(seed: seed, stream: 0x15)))
     }
 }

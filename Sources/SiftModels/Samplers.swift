@@ -23,9 +23,13 @@ public enum Sampler {
 
     /// Integrates `x` (at time `from`, all samples) to time `to` in `steps` uniform steps.
     /// `noise(step)` supplies the SDE's standard-normal draws for a step (same shape as `x`),
-    /// so callers can key them per candidate; ODE solvers never call it.
+    /// so callers can key them per candidate; ODE solvers never call it. `observe(step, t, x, v)`
+    /// sees each step's state and its first velocity (e.g. to read the data prediction
+    /// x + (1 − t)·v at some step without an extra network call).
     public static func solve(_ x0: Tensor, labels: [Int], from t0: Float, to t1: Float, steps: Int,
-                             solver: Solver, denoiser: Denoiser, noise: (Int) -> [Float] = { _ in [] }) -> Tensor {
+                             solver: Solver, denoiser: Denoiser,
+                             observe: ((_ step: Int, _ t: Float, _ x: Tensor, _ velocity: Tensor) -> Void)? = nil,
+                             noise: (Int) -> [Float] = { _ in [] }) -> Tensor {
         precondition(steps >= 1 && t0 <= t1 && t0 >= 0 && t1 <= 1, "solve: \(steps) steps from \(t0) to \(t1)")
         let n = x0.shape[0]
         var x = x0
@@ -36,6 +40,7 @@ public enum Sampler {
             for i in 0..<steps {
                 let t = t0 + Float(i) * dt
                 let k1 = denoiser.velocity(x, t: times(t), labels: labels)
+                observe?(i, t, x, k1)
                 let predictor = axpy(x, k1, dt)
                 if solver == .euler || i == steps - 1 {
                     x = predictor
@@ -52,6 +57,7 @@ public enum Sampler {
             for i in 0..<stochastic {
                 let t = t0 + Float(i) * dt
                 let v = denoiser.velocity(x, t: times(t), labels: labels)
+                observe?(i, t, x, v)
                 let z = noise(i)
                 precondition(z.count == x.count, "sde: noise for step \(i) has \(z.count) values, need \(x.count)")
                 let scale = (2 * (1 - t) * dt).squareRoot()
@@ -61,6 +67,7 @@ public enum Sampler {
                 // "Mean" last step: drift only, from t = 1 − h with step h.
                 let t = end, h = 1 - end
                 let v = denoiser.velocity(x, t: times(t), labels: labels)
+                observe?(stochastic, t, x, v)
                 x = Tensor(zip(x.data, v.data).map { $0 + ((1 + t) * $1 - $0) * h }, shape: x.shape)
             }
         }

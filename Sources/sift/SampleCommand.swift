@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import SiftData
 import SiftModels
+import SiftSearch
 import SiftTensor
 
 /// `sift sample`: plain sampling (no search) from a zoo model into a PNG grid.
@@ -29,25 +30,12 @@ struct SampleCommand: ParsableCommand {
         }
         let denoiser = Denoiser(model: sit, guidance: guidance)
         let classes = classIndex.map { [$0] } ?? Array(0..<sit.config.classes)
-        let labels = classes.flatMap { [Int](repeating: $0, count: count) }
-        let per = sit.config.channels * sit.config.imageSize * sit.config.imageSize
-        let rng = Philox(seed: seed)
-        // Each sample's draws are keyed by (seed, purpose, class, index[, step]): the same image
-        // whatever the batch. Purpose 0 is the initial noise, 1 the SDE's per-step noise.
-        func noise(purpose: UInt64, step: Int? = nil) -> [Float] {
-            classes.flatMap { cls in
-                (0..<count).flatMap { i -> [Float] in
-                    let sample = rng.stream(purpose, UInt64(cls), UInt64(i))
-                    return (step.map { sample.stream(UInt64($0)) } ?? sample).normals(per)
-                }
-            }
-        }
-        let x0 = Tensor(noise(purpose: 0), shape: [labels.count, sit.config.channels, sit.config.imageSize, sit.config.imageSize])
-        let kind = Solver(rawValue: solver)!
+        // Each sample's noises are keyed (seed, purpose, class, index): the same image whatever the batch.
+        let generator = CandidateGenerator(denoiser: denoiser, solver: Solver(rawValue: solver)!, steps: steps, seed: seed)
+        let keys = CandidateGenerator.plainKeys(classes: classes, perClass: count)
         let start = Date()
-        let x = Sampler.solve(x0, labels: labels, from: 0, to: 1, steps: steps, solver: kind, denoiser: denoiser) { step in
-            noise(purpose: 1, step: step)
-        }
+        let x = generator.generate(keys).images
+        let labels = keys.map(\.classIndex)
         let seconds = Date().timeIntervalSince(start)
         let columns = classIndex == nil ? count : Int(Double(count).squareRoot().rounded(.up))
         let rows = (labels.count + columns - 1) / columns

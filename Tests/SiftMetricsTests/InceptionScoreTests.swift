@@ -29,6 +29,18 @@ import Testing
         #expect(abs(score.mean - Double(c)) < 1e-9)
     }
 
+    @Test func shufflingSpreadsClassOrderedRowsOverSplits() throws {
+        // One-hot rows ordered by class: contiguous splits each see one class (IS 1); shuffled, ≈ C.
+        let c = 10, perClass = 50
+        var values = [Double](repeating: -200, count: c * perClass * c)
+        for i in 0..<(c * perClass) { values[i * c + i / perClass] = 200 }
+        let logits = FeatureMatrix(rows: c * perClass, columns: c, values: values)
+        #expect(abs(try InceptionScore.compute(logits: logits).mean - 1) < 1e-9)
+        let shuffled = InceptionScore.shuffled(logits, seed: 1)
+        #expect(shuffled.values.sorted() == logits.values.sorted())
+        #expect(try InceptionScore.compute(logits: shuffled).mean > 8)
+    }
+
     @Test func rejectsTooFewRowsAndBadSplits() {
         let logits = FeatureMatrix(rows: 3, columns: 10, values: [Double](repeating: 0, count: 30))
         #expect(throws: MetricsError.tooFew(what: "logits", rows: 3, needed: 10, purpose: "an Inception Score with 10 splits")) {

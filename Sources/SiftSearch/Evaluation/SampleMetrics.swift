@@ -48,7 +48,9 @@ public struct SampleMetrics: Codable, Equatable, Sendable {
         try features.validate("generated features")
         let fid = try reference.frechet.distance(to: GaussianStatistics(features))
         let splits = min(options.isSplits, logits.rows)
-        let inception = try InceptionScore.compute(logits: logits, splits: splits, name: "generated logits")
+        // Samples arrive class by class: shuffle so that every split sees every class.
+        let inception = try InceptionScore.compute(logits: InceptionScore.shuffled(logits, seed: options.seed), splits: splits,
+                                                   name: "generated logits")
         let kid = try KernelInceptionDistance.compute(real: reference.features, fake: features, subsets: options.kidSubsets,
                                                       subsetSize: options.kidSubsetSize, seed: options.seed)
         let realSubset = KernelInceptionDistance.sampleWithoutReplacement(

@@ -54,6 +54,10 @@ public protocol Verifier: AnyObject {
     var needsEarlyPrediction: Bool { get }
     /// Forward passes and FLOPs spent so far (for the compute ledger).
     var cost: VerifierCost { get }
+    /// Whether a candidate's score depends on the rest of its pool or on earlier commits (the
+    /// ensembles' ranks and z-scores, the FID oracle's running selection). Such scores are only
+    /// compared within one pool, and a search re-scores each budget's own pools.
+    var isPoolRelative: Bool { get }
     /// One score per candidate.
     func score(_ batch: CandidateBatch) throws -> [Double]
     /// Tells the verifier which candidate of each pool was finally kept (`chosen[p]` indexes the
@@ -63,6 +67,7 @@ public protocol Verifier: AnyObject {
 
 extension Verifier {
     public var needsEarlyPrediction: Bool { false }
+    public var isPoolRelative: Bool { false }
     public func commit(_ batch: CandidateBatch, chosen: [Int]) throws {}
 }
 

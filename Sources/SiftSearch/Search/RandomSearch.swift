@@ -1,0 +1,131 @@
+import SiftModels
+import SiftTensor
+
+/// `random` (best-of-N): each slot draws N candidate noises keyed (seed, class, sample,
+/// candidate), generates them with `searchSteps`, keeps the best-scoring one and re-generates it
+/// with `finalSteps` (reusing it when the step counts are equal).
+///
+/// One pool of the largest N serves every N of `candidates`: best-of-N reads the first N
+/// candidates of each pool, so a sweep costs one run of the largest N. Each N's ledger reports
+/// what that N alone would cost; wall seconds are the measured time of the shared phases
+/// apportioned by candidates.
+public struct RandomSearch {
+    /// Budgets: the numbers of candidates per slot.
+    public let candidates: [Int]
+
+    public init(candidates: [Int]) throws {
+        guard !candidates.isEmpty, candidates.allSatisfy({ $0 >= 1 }) else {
+            throw SearchError.badParameter(algorithm: "random", name: "candidates", value: "\(candidates)", expected: "a non-empty list of positive integers")
+        }
+        self.candidates = Array(Set(candidates)).sorted()
+    }
+
+    /// One outcome per N, in ascending N.
+    public func run(_ task: SearchTask, context: SearchContext) throws -> [SearchOutcome] {
+        let settings = context.settings
+        let slots = task.slots
+        let s = slots.count
+        let nMax = candidates.max()!
+        let reuse = settings.searchSteps == settings.finalSteps
+        let searchPasses = context.passes(steps: settings.searchSteps), finalPasses = context.passes(steps: settings.finalSteps)
+
+        // 1. The pool: every slot's nMax candidates, generated in large batches (slot-major).
+        let verifier = try context.makeVerifier()
+        let needsPool = nMax > 1 || reuse
+        let poolKeys = slots.flatMap { slot in (0..<nMax).map { CandidateKey(classIndex: slot.classIndex, sample: slot.sample, candidate: $0) } }
+        let searchGenerator = context.generator(steps: settings.searchSteps)
+        let ((pool, early), poolSeconds) = needsPool
+            ? context.timed { searchGenerator.generate(poolKeys, earlyPrediction: verifier.needsEarlyPrediction) }
+            : ((Tensor(zeros: [0]), nil), 0)
+        let pools = (0..<s).map { ($0 * nMax)..<(($0 + 1) * nMax) }
+
+        // 2. Scores. Per-candidate verifiers score the whole pool once; pool-relative ones score
+        // each budget's own prefix pools with a fresh verifier.
+        var shared: (scores: [Double], cost: VerifierCost, seconds: Double)?
+        if !verifier.isPoolRelative && nMax > 1 {
+            let (scores, seconds) = try context.timed {
+                try verifier.score(CandidateBatch(images: pool, labels: poolKeys.map(\.classIndex), earlyPrediction: early, pools: pools))
+            }
+            shared = (scores, verifier.cost, seconds)
+        }
+
+        struct Choice { var winners: [Int]; var scores: [Double]; var trace: [Double]; var ledger: Ledger }
+        var choices = [Int: Choice]()
+        for n in candidates {
+            var ledger = Ledger(samples: s)
+            guard n > 1 else {
+                if reuse { ledger.seconds += poolSeconds / Double(nMax) }
+                choices[n] = Choice(winners: pools.map(\.lowerBound), scores: [], trace: [], ledger: ledger)
+                continue
+            }
+            let prefix = pools.map { $0.lowerBound..<($0.lowerBound + n) }
+            var scores = [Double](repeating: 0, count: s * nMax)
+            if let shared {
+                scores = shared.scores
+                let perCandidate = Double(n) / Double(nMax)
+                ledger.addVerifier(VerifierCost(forwardPasses: shared.cost.forwardPasses / nMax * n, flops: shared.cost.flops * perCandidate))
+                ledger.seconds += shared.seconds * perCandidate
+            } else {
+                let own = try context.makeVerifier()
+                let indices = prefix.flatMap { Array($0) }
+                let batch = CandidateBatch(images: pool.rows(indices), labels: indices.map { poolKeys[$0].classIndex },
+                                           earlyPrediction: early?.rows(indices),
+                                           pools: (0..<s).map { ($0 * n)..<(($0 + 1) * n) })
+                let (local, seconds) = try context.timed { try own.score(batch) }
+                for (j, i) in indices.enumerated() { scores[i] = local[j] }
+                try own.commit(batch, chosen: Selection.best(local, pools: batch.pools))
+                ledger.addVerifier(own.cost)
+                ledger.seconds += seconds
+            }
+            let winners = Selection.best(scores, pools: prefix)
+            // Best so far after each candidate (meaningful for per-candidate scores).
+            let trace = verifier.isPoolRelative ? [mean(winners.map { scores[$0] })]
+                : (1...n).map { k in mean(pools.map { p in (p.lowerBound..<(p.lowerBound + k)).map { scores[$0] }.max()! }) }
+            ledger.addSearch(passes: s * (reuse ? n - 1 : n) * searchPasses, flopsPerPass: context.flopsPerPass)
+            ledger.seconds += poolSeconds * Double(n) / Double(nMax)
+            choices[n] = Choice(winners: winners, scores: winners.map { scores[$0] }, trace: trace, ledger: ledger)
+        }
+
+        // 3. Final generation: with equal steps the winners are reused; otherwise every distinct
+        // winner is generated once with finalSteps, and each budget is charged for its own slots.
+        var finalImages = [Int: (images: Tensor, early: Tensor?)]()
+        if reuse {
+            for (n, choice) in choices { finalImages[n] = (pool.rows(choice.winners), early?.rows(choice.winners)) }
+        } else {
+            let distinct = Array(Set(choices.values.flatMap(\.winners))).sorted()
+            let (regenerated, seconds) = context.timed {
+                context.generator(steps: settings.finalSteps).generate(distinct.map { poolKeys[$0] }, earlyPrediction: verifier.needsEarlyPrediction)
+            }
+            let row = Dictionary(uniqueKeysWithValues: distinct.enumerated().map { ($1, $0) })
+            for (n, choice) in choices {
+                let rows = choice.winners.map { row[$0]! }
+                finalImages[n] = (regenerated.images.rows(rows), regenerated.early?.rows(rows))
+                choices[n]!.ledger.seconds += seconds * Double(s) / Double(max(distinct.count, 1))
+            }
+        }
+        return candidates.map { n in
+            var choice = choices[n]!
+            choice.ledger.addFinal(passes: s * finalPasses, flopsPerPass: context.flopsPerPass)
+            let chosen = choice.winners.enumerated().map { slot, w in
+                ChosenSample(key: poolKeys[w], searchScore: choice.scores.isEmpty ? nil : choice.scores[slot])
+            }
+            return SearchOutcome(algorithm: "random", budgetName: "candidates", budget: n, images: finalImages[n]!.images,
+                                 early: finalImages[n]!.early, chosen: chosen, trace: choice.trace, ledger: choice.ledger)
+        }
+    }
+}
+
+func mean(_ values: [Double]) -> Double { values.reduce(0, +) / Double(max(values.count, 1)) }
+
+/// Errors of search configuration.
+public enum SearchError: Error, CustomStringConvertible, Equatable {
+    case badParameter(algorithm: String, name: String, value: String, expected: String)
+    case unsupported(algorithm: String, problem: String)
+
+    public var description: String {
+        switch self {
+        case let .badParameter(algorithm, name, value, expected): return "\(algorithm) search: \(name) = \(value) is invalid; expected \(expected)"
+        case let .unsupported(algorithm, problem): return "\(algorithm) search: \(problem)"
+        }
+    }
+}

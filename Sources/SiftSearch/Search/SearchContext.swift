@@ -1,0 +1,116 @@
+import Foundation
+import SiftModels
+import SiftTensor
+
+/// Sampling settings shared by every search algorithm.
+public struct SamplingSettings: Codable, Equatable, Sendable {
+    public var solver: Solver = .heun
+    /// Solver steps of each candidate generated during search.
+    public var searchSteps = 10
+    /// Solver steps of the final generation of the chosen noise.
+    public var finalSteps = 25
+    /// Classifier-free guidance scale (1 = none; otherwise every call costs two passes).
+    public var guidance: Float = 1
+    /// Seed of every keyed noise.
+    public var seed: UInt64 = 0
+    public init() {}
+}
+
+/// The sample slots a search fills: `perClass` samples of each class, class-major.
+public struct SearchTask: Sendable {
+    public let classes: [Int]
+    public let perClass: Int
+    public init(classes: [Int], perClass: Int) {
+        self.classes = classes
+        self.perClass = perClass
+    }
+    /// Slot keys (candidate 0), in slot order.
+    public var slots: [CandidateKey] { CandidateGenerator.plainKeys(classes: classes, perClass: perClass) }
+    public var count: Int { classes.count * perClass }
+}
+
+/// What a search needs: the denoiser, the settings, and a maker of fresh verifiers (verifiers
+/// keep running state and costs, so set-level or pool-relative scoring gets a fresh one per budget).
+public final class SearchContext {
+    public let denoiser: Denoiser
+    public let settings: SamplingSettings
+    public let makeVerifier: () throws -> Verifier
+    /// Candidates per solver call.
+    public var batchSize = 256
+
+    public init(model: SiT, settings: SamplingSettings, makeVerifier: @escaping () throws -> Verifier) {
+        denoiser = Denoiser(model: model, guidance: settings.guidance)
+        self.settings = settings
+        self.makeVerifier = makeVerifier
+    }
+
+    /// A generator with `steps` solver steps on the shared denoiser.
+    public func generator(steps: Int) -> CandidateGenerator {
+        CandidateGenerator(denoiser: denoiser, solver: settings.solver, steps: steps, seed: settings.seed, batchSize: batchSize)
+    }
+
+    /// Denoiser passes of generating one candidate with `steps` steps.
+    public func passes(steps: Int) -> Int { settings.solver.calls(steps: steps) * denoiser.passesPerCall }
+
+    /// FLOPs of one denoiser pass (one network evaluation of one image).
+    public var flopsPerPass: Int { denoiser.model.config.forwardFLOPs }
+
+    /// Runs `body` and returns its result with the wall seconds it took.
+    func timed<T>(_ body: () throws -> T) rethrows -> (T, Double) {
+        let start = Date()
+        let value = try body()
+        return (value, Date().timeIntervalSince(start))
+    }
+}
+
+/// The chosen sample of one slot.
+public struct ChosenSample: Codable, Equatable, Sendable {
+    /// The slot and the index of the winning candidate (random search: the pool index; zero-order:
+    /// the neighbour id of the final pivot; paths: the survivor's path index).
+    public let key: CandidateKey
+    /// The verifier's score of the winner when it was chosen (nil without search).
+    public let searchScore: Double?
+    enum CodingKeys: String, CodingKey {
+        case key
+        case searchScore = "search_score"
+    }
+}
+
+/// The result of a search at one budget.
+public struct SearchOutcome {
+    /// Algorithm name and budget, e.g. `random` / `candidates` = 16.
+    public let algorithm: String
+    public let budgetName: String
+    public let budget: Int
+    /// Final samples `(S, C, H, W)` in slot order.
+    public let images: Tensor
+    /// Their data predictions at t = 0.6, when the verifier needs them.
+    public let early: Tensor?
+    public let chosen: [ChosenSample]
+    /// Mean over slots of the best score so far after each iteration (random search: after each
+    /// candidate of the pool).
+    public let trace: [Double]
+    public internal(set) var ledger: Ledger
+    /// The verifier's score of each final sample (a fresh verifier, not charged to the ledger);
+    /// nil for pool-relative verifiers, whose scores only mean something within a pool.
+    public internal(set) var finalScores: [Double]?
+
+    /// Mean verifier score: of the final samples when available, else of the winners at selection.
+    public var meanScore: Double {
+        if let finalScores { return mean(finalScores) }
+        return mean(chosen.compactMap(\.searchScore))
+    }
+}
+
+extension Tensor {
+    /// Rows (first-axis items) at `indices`, in order.
+    func rows(_ indices: [Int]) -> Tensor {
+        let per = count / Swift.max(shape[0], 1)
+        var out = [Float]()
+        out.reserveCapacity(indices.count * per)
+        data.withUnsafeBufferPointer { p in
+            for i in indices { out.append(contentsOf: p[(i * per)..<((i + 1) * per)]) }
+        }
+        return Tensor(out, shape: [indices.count] + Array(shape.dropFirst()))
+    }
+}

@@ -1,0 +1,73 @@
+import ArgumentParser
+import Foundation
+import SiftData
+import SiftModels
+import SiftSearch
+import SiftTensor
+
+/// `sift eval`: sample without search and measure FID, IS, KID, precision/recall against the
+/// Fashion-MNIST test split (eval-cnn features).
+struct EvalCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "eval", abstract: "Sample without search and print FID, IS, KID, precision and recall.")
+    @Option(help: "Zoo name (sit-s, sit-b, sit-l) or path to a weights file.") var model: String
+    @Option(name: .customLong("per-class"), help: "Samples per class.") var perClass = 100
+    @Option(help: "Sampling steps.") var steps = 25
+    @Option(help: "euler, heun or sde.") var solver = "heun"
+    @Option(help: "Classifier-free guidance scale (1 = none).") var guidance: Float = 1
+    @Option(help: "Seed of the noises.") var seed: UInt64 = 0
+    @Option(help: "Folder with the Fashion-MNIST IDX files.") var data: String = FashionMNIST.defaultDirectory
+    @Option(help: "Write the metrics as JSON here.") var json: String?
+    @Option(help: "Write a grid of the samples (one row per class, up to 16 columns) here.") var png: String?
+
+    func validate() throws {
+        guard Solver(rawValue: solver) != nil else { throw ValidationError("--solver must be one of \(Solver.allCases.map(\.rawValue).joined(separator: ", ")), got '\(solver)'") }
+        guard perClass >= 1, steps >= 1 else { throw ValidationError("--per-class and --steps must be positive") }
+    }
+
+    func run() throws {
+        let sit = try ModelZoo.loadSiT(model)
+        let factory = VerifierFactory(dataDirectory: data) { print($0) }
+        let reference = try factory.referenceSet()
+        let denoiser = Denoiser(model: sit, guidance: guidance)
+        let generator = CandidateGenerator(denoiser: denoiser, solver: Solver(rawValue: solver)!, steps: steps, seed: seed)
+        let keys = CandidateGenerator.plainKeys(classes: Array(0..<sit.config.classes), perClass: perClass)
+        let start = Date()
+        let images = generator.generate(keys).images
+        let sampling = Date().timeIntervalSince(start)
+        let metrics = try SampleMetrics.evaluate(images: images, labels: keys.map(\.classIndex), network: try factory.network("eval-cnn"),
+                                                 reference: reference)
+        let nfe = Double(denoiser.forwardPasses) / Double(keys.count)
+        var table = TextTable(["model", "samples", "solver", "steps", "guidance", "NFE/sample", "FID", "IS", "KID", "precision", "recall", "class-FID", "sampling s"])
+        table.add([model, "\(keys.count)", solver, "\(steps)", fmt(Double(guidance), 2), fmt(nfe, 0), fmt(metrics.fid, 2),
+                   fmt(metrics.isMean, 2), fmt(metrics.kidMean, 4), fmt(metrics.precision, 3), fmt(metrics.recall, 3),
+                   fmt(metrics.meanPerClassFID, 2), fmt(sampling, 1)])
+        print(table.render())
+        if let json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            var object = try JSONSerialization.jsonObject(with: try encoder.encode(metrics)) as! [String: Any]
+            object["model"] = model
+            object["solver"] = solver
+            object["steps"] = steps
+            object["guidance"] = Double(guidance)
+            object["seed"] = Int(seed)
+            object["nfe_per_sample"] = nfe
+            object["sampling_seconds"] = sampling
+            object["reference_weights_hash"] = reference.weightsHash
+            let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
+            let url = URL(fileURLWithPath: json)
+            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            do { try writeFileAtomically(data, to: url) } catch { throw ValidationError("cannot write \(json): \(error.reason)") }
+        }
+        if let png {
+            let columns = min(perClass, 16)
+            let shown = keys.indices.filter { keys[$0].sample < columns }
+            let grid = ImageGrid(rows: sit.config.classes, columns: columns, tileHeight: sit.config.imageSize, tileWidth: sit.config.imageSize,
+                                 padding: 2, background: 128, upscale: 2)
+            let per = images.count / keys.count
+            let url = URL(fileURLWithPath: png)
+            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try grid.compose(shown.flatMap { images.data[($0 * per)..<(($0 + 1) * per)] }, count: shown.count).write(to: url)
+        }
+    }
+}
