@@ -27,9 +27,8 @@ public enum Sampler {
     /// sees each step's state and its first velocity (e.g. to read the data prediction
     /// x + (1 − t)·v at some step without an extra network call).
     public static func solve(_ x0: Tensor, labels: [Int], from t0: Float, to t1: Float, steps: Int,
-                             solver: Solver, denoiser: Denoiser,
-                             observe: ((_ step: Int, _ t: Float, _ x: Tensor, _ velocity: Tensor) -> Void)? = nil,
-                             noise: (Int) -> [Float] = { _ in [] }) -> Tensor {
+                             solver: Solver, denoiser: Denoiser, noise: (Int) -> [Float] = { _ in [] },
+                             observe: ((_ step: Int, _ t: Float, _ x: Tensor, _ velocity: Tensor) -> Void)? = nil) -> Tensor {
         precondition(steps >= 1 && t0 <= t1 && t0 >= 0 && t1 <= 1, "solve: \(steps) steps from \(t0) to \(t1)")
         let n = x0.shape[0]
         var x = x0

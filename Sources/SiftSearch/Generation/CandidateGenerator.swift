@@ -61,14 +61,13 @@ public final class CandidateGenerator {
             let x = Tensor(x0, shape: [chunk.count] + sampleShape)
             let labels = chunk.map(\.classIndex)
             var earlyChunk: [Float]?
-            let out = Sampler.solve(x, labels: labels, from: 0, to: 1, steps: steps, solver: solver, denoiser: denoiser,
-                                    observe: earlyPrediction ? { step, t, xs, v in
-                                        if step == earlyStep {
-                                            earlyChunk = zip(xs.data, v.data).map { $0 + (1 - t) * $1 }
-                                        }
-                                    } : nil) { step in
+            let sdeNoise = { (step: Int) -> [Float] in
                 chunk.flatMap { self.noise.sde(classIndex: $0.classIndex, sample: $0.sample, candidate: $0.candidate, step: step) }
             }
+            let out = Sampler.solve(x, labels: labels, from: 0, to: 1, steps: steps, solver: solver, denoiser: denoiser, noise: sdeNoise,
+                                    observe: earlyPrediction ? { step, t, xs, v in
+                                        if step == earlyStep { earlyChunk = zip(xs.data, v.data).map { $0 + (1 - t) * $1 } }
+                                    } : nil)
             images += out.data
             if earlyPrediction { early += earlyChunk ?? out.data }
         }

@@ -59,6 +59,42 @@ public final class VerifierFactory {
         }
     }
 
+    /// A verifier from a spec: a single name, or an ensemble `rule(member[:weight], …)` such as
+    /// `mean-rank(clf-vit,clf-mlp)` or `zscore(clf-vit:2,self-similarity:1)`.
+    public func make(spec: String) throws -> Verifier {
+        if let (rule, members, weights) = try Self.parseEnsemble(spec) { return try ensemble(rule: rule, members: members, weights: weights) }
+        return try make(spec)
+    }
+
+    /// Checks a spec without loading any network.
+    public static func validate(spec: String) throws {
+        if let (_, members, _) = try parseEnsemble(spec) { for m in members { try validate(m) } } else { try validate(spec) }
+    }
+
+    /// `rule(a[:w], b[:w], …)` → (rule, members, weights or nil); nil when `spec` is no ensemble.
+    static func parseEnsemble(_ spec: String) throws -> (EnsembleRule, [String], [Double]?)? {
+        guard let open = spec.firstIndex(of: "(") else { return nil }
+        let ruleName = String(spec[..<open]).trimmingCharacters(in: .whitespaces)
+        guard let rule = EnsembleRule(rawValue: ruleName) else {
+            throw VerifierError.badEnsemble("unknown rule '\(ruleName)' in '\(spec)'; valid rules: \(EnsembleRule.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        guard spec.hasSuffix(")") else { throw VerifierError.badEnsemble("'\(spec)' lacks its closing ')'") }
+        let inner = spec[spec.index(after: open)..<spec.index(before: spec.endIndex)]
+        var members = [String](), weights = [Double]()
+        for part in inner.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) {
+            // A trailing ":number" is a weight; "self-similarity:clf-mlp" is a name.
+            if let colon = part.lastIndex(of: ":"), let w = Double(part[part.index(after: colon)...]) {
+                members.append(String(part[..<colon]))
+                weights.append(w)
+            } else {
+                members.append(part)
+                weights.append(1)
+            }
+        }
+        guard !members.isEmpty else { throw VerifierError.badEnsemble("'\(spec)' has no members") }
+        return (rule, members, weights.allSatisfy { $0 == 1 } ? nil : weights)
+    }
+
     /// An ensemble of named members combined by `rule`.
     public func ensemble(rule: EnsembleRule, members: [String], weights: [Double]? = nil) throws -> Verifier {
         try EnsembleVerifier(members: members.map { try make($0) }, rule: rule, weights: weights)

@@ -78,7 +78,8 @@ extension Tensor {
                     let cbase = SharedPointer(pcols.baseAddress!), xs = SharedConstPointer(px)
                     parallelFor(n) { i in geo.im2col(xs.base + i * imageSize, cbase.base, ld: columns, offset: i * pixels) }
                     product.withUnsafeMutableBufferPointer { pp in
-                        BLAS.gemm(transA: false, transB: false, m: o, n: columns, k: patch, a: pw, b: pcols.baseAddress!, c: pp.baseAddress!)
+                        BLAS.gemm(transA: false, transB: false, m: o, n: columns, k: patch, a: pw, b: pcols.baseAddress!, c: pp.baseAddress!,
+                                  batchStable: true)
                     }
                 }
                 // [O, N, HW] → [N, O, HW] with the bias.

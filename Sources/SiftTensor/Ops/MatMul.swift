@@ -24,7 +24,7 @@ extension Tensor {
         let values = withPointers(a.data, b.data) { pa, pb in
             [Float].filled(batch * m * n) { pc in
                 if flatten {
-                    BLAS.gemm(transA: false, transB: transposeB, m: batch * m, n: n, k: k, a: pa, b: pb, c: pc)
+                    BLAS.gemm(transA: false, transB: transposeB, m: batch * m, n: n, k: k, a: pa, b: pb, c: pc, batchStable: true)
                 } else {
                     BLAS.batchedGemm(batch: batch, transA: transposeA, transB: transposeB, m: m, n: n, k: k,
                                      a: pa, aStride: aStride, b: pb, bStride: bStride, c: pc, cStride: m * n)

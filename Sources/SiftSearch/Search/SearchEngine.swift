@@ -1,0 +1,39 @@
+import SiftTensor
+
+/// The search algorithms behind one contract: propose candidates → denoise them in large
+/// batches → score with the verifier → select, repeated as the algorithm needs.
+public enum SearchAlgorithm {
+    case random(RandomSearch)
+    case zeroOrder(ZeroOrderSearch)
+    case paths(PathSearch)
+
+    public var name: String {
+        switch self {
+        case .random: return "random"
+        case .zeroOrder: return "zero-order"
+        case .paths: return "paths"
+        }
+    }
+}
+
+public enum SearchEngine {
+    /// Runs `algorithm` on `task`: one outcome per budget, each with the final samples, the
+    /// chosen keys and scores, the trace and the ledger. Final samples are also scored by a fresh
+    /// verifier (not charged to the ledger) when the verifier's scores are absolute.
+    public static func run(_ algorithm: SearchAlgorithm, task: SearchTask, context: SearchContext) throws -> [SearchOutcome] {
+        var outcomes: [SearchOutcome]
+        switch algorithm {
+        case .random(let a): outcomes = try a.run(task, context: context)
+        case .zeroOrder(let a): outcomes = try a.run(task, context: context)
+        case .paths(let a): outcomes = try a.run(task, context: context)
+        }
+        let reporter = try context.makeVerifier()
+        guard !reporter.isPoolRelative else { return outcomes }
+        let labels = task.slots.map(\.classIndex)
+        for i in outcomes.indices {
+            if reporter.needsEarlyPrediction && outcomes[i].early == nil { continue }
+            outcomes[i].finalScores = try reporter.score(CandidateBatch(images: outcomes[i].images, labels: labels, earlyPrediction: outcomes[i].early))
+        }
+        return outcomes
+    }
+}
