@@ -28,6 +28,10 @@ let libraries: [Target] = [
     .target(name: "SiftModels", dependencies: ["SiftTensor", "SiftNN", "SiftData"], swiftSettings: optimised),
     .target(name: "SiftMetrics", dependencies: ["SiftTensor", "COpenBLAS"], swiftSettings: optimised),
     .target(name: "SiftSearch", dependencies: ["SiftTensor", "SiftNN", "SiftData", "SiftModels", "SiftMetrics"], swiftSettings: optimised),
+    .target(
+        name: "SiftExperiments",
+        dependencies: ["SiftTensor", "SiftData", "SiftModels", "SiftMetrics", "SiftSearch", .product(name: "Yams", package: "Yams")],
+        swiftSettings: optimised),
 ]
 
 // MARK: - The `sift` command
@@ -36,7 +40,7 @@ let executables: [Target] = [
     .executableTarget(
         name: "sift",
         dependencies: [
-            "SiftTensor", "SiftNN", "SiftData", "SiftModels", "SiftMetrics", "SiftSearch",
+            "SiftTensor", "SiftNN", "SiftData", "SiftModels", "SiftMetrics", "SiftSearch", "SiftExperiments",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Yams", package: "Yams"),
         ],
@@ -52,6 +56,7 @@ let tests: [Target] = [
     .testTarget(name: "SiftModelsTests", dependencies: ["SiftModels"]),
     .testTarget(name: "SiftMetricsTests", dependencies: ["SiftMetrics"]),
     .testTarget(name: "SiftSearchTests", dependencies: ["SiftSearch"]),
+    .testTarget(name: "SiftExperimentsTests", dependencies: ["SiftExperiments"]),
 ]
 
 let package = Package(
@@ -65,6 +70,7 @@ let package = Package(
         .library(name: "SiftModels", targets: ["SiftModels"]),
         .library(name: "SiftMetrics", targets: ["SiftMetrics"]),
         .library(name: "SiftSearch", targets: ["SiftSearch"]),
+        .library(name: "SiftExperiments", targets: ["SiftExperiments"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),

@@ -20,8 +20,36 @@ public struct RandomSearch {
         self.candidates = Array(Set(candidates)).sorted()
     }
 
-    /// One outcome per N, in ascending N.
-    public func run(_ task: SearchTask, context: SearchContext) throws -> [SearchOutcome] {
+    /// Every slot's first `nMax` candidates generated with `searchSteps` in large batches
+    /// (slot-major), optionally with their t = 0.6 data predictions. One pool can serve several
+    /// runs: any budget up to `nMax` and any verifier (the candidates do not depend on it).
+    public struct Pool {
+        public let keys: [CandidateKey]
+        public let images: Tensor
+        public let early: Tensor?
+        public let nMax: Int
+        public let seconds: Double
+
+        public static func generate(_ task: SearchTask, nMax: Int, earlyPrediction: Bool, context: SearchContext) -> Pool {
+            let keys = task.slots.flatMap { slot in (0..<nMax).map { CandidateKey(classIndex: slot.classIndex, sample: slot.sample, candidate: $0) } }
+            let ((images, early), seconds) = context.timed {
+                context.generator(steps: context.settings.searchSteps).generate(keys, earlyPrediction: earlyPrediction)
+            }
+            return Pool(keys: keys, images: images, early: early, nMax: nMax, seconds: seconds)
+        }
+
+        /// The same candidates as a pool of `n ≤ nMax` per slot (rows of each slot's prefix).
+        func prefix(_ n: Int, slots: Int) -> Pool {
+            guard n < nMax else { return self }
+            let rows = (0..<slots).flatMap { s in (s * nMax)..<(s * nMax + n) }
+            return Pool(keys: rows.map { keys[$0] }, images: images.rows(rows), early: early?.rows(rows), nMax: n,
+                        seconds: seconds * Double(n) / Double(nMax))
+        }
+    }
+
+    /// One outcome per N, in ascending N. `pool` (from an earlier run with the same task and
+    /// settings, at least the largest N per slot) saves generating the candidates again.
+    public func run(_ task: SearchTask, context: SearchContext, pool shared: Pool? = nil) throws -> [SearchOutcome] {
         let settings = context.settings
         let slots = task.slots
         let s = slots.count
@@ -32,11 +60,12 @@ public struct RandomSearch {
         // 1. The pool: every slot's nMax candidates, generated in large batches (slot-major).
         let verifier = try context.makeVerifier()
         let needsPool = nMax > 1 || reuse
-        let poolKeys = slots.flatMap { slot in (0..<nMax).map { CandidateKey(classIndex: slot.classIndex, sample: slot.sample, candidate: $0) } }
-        let searchGenerator = context.generator(steps: settings.searchSteps)
-        let ((pool, early), poolSeconds) = needsPool
-            ? context.timed { searchGenerator.generate(poolKeys, earlyPrediction: verifier.needsEarlyPrediction) }
-            : ((Tensor(zeros: [0]), nil), 0)
+        let given = shared.flatMap { $0.nMax >= nMax && ($0.early != nil || !verifier.needsEarlyPrediction) ? $0.prefix(nMax, slots: s) : nil }
+        let generated = given ?? (needsPool ? Pool.generate(task, nMax: nMax, earlyPrediction: verifier.needsEarlyPrediction, context: context) : nil)
+        let poolKeys = generated?.keys ?? slots
+        let pool = generated?.images ?? Tensor(zeros: [0])
+        let early = verifier.needsEarlyPrediction ? generated?.early : nil
+        let poolSeconds = generated?.seconds ?? 0
         let pools = (0..<s).map { ($0 * nMax)..<(($0 + 1) * nMax) }
 
         // 2. Scores. Per-candidate verifiers score the whole pool once; pool-relative ones score

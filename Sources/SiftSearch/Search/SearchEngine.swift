@@ -22,18 +22,25 @@ public enum SearchEngine {
     /// verifier (not charged to the ledger) when the verifier's scores are absolute.
     public static func run(_ algorithm: SearchAlgorithm, task: SearchTask, context: SearchContext) throws -> [SearchOutcome] {
         var outcomes: [SearchOutcome]
+        // Each algorithm returns its outcomes; the final samples are scored for reports here.
         switch algorithm {
         case .random(let a): outcomes = try a.run(task, context: context)
         case .zeroOrder(let a): outcomes = try a.run(task, context: context)
         case .paths(let a): outcomes = try a.run(task, context: context)
         }
+        try scoreFinalSamples(&outcomes, task: task, context: context)
+        return outcomes
+    }
+
+    /// Scores each outcome's final samples with a fresh verifier (not charged to the ledger),
+    /// unless the verifier's scores are pool-relative.
+    public static func scoreFinalSamples(_ outcomes: inout [SearchOutcome], task: SearchTask, context: SearchContext) throws {
         let reporter = try context.makeVerifier()
-        guard !reporter.isPoolRelative else { return outcomes }
+        guard !reporter.isPoolRelative else { return }
         let labels = task.slots.map(\.classIndex)
-        for i in outcomes.indices {
+        for i in outcomes.indices where outcomes[i].finalScores == nil {
             if reporter.needsEarlyPrediction && outcomes[i].early == nil { continue }
             outcomes[i].finalScores = try reporter.score(CandidateBatch(images: outcomes[i].images, labels: labels, earlyPrediction: outcomes[i].early))
         }
-        return outcomes
     }
 }

@@ -1,0 +1,183 @@
+import Foundation
+import SiftModels
+import SiftSearch
+
+/// The search algorithm of one cell, with its parameters.
+public enum AlgorithmConfig: Equatable, Sendable {
+    case random(candidates: Int)
+    case zeroOrder(neighbours: Int, iterations: Int, tau: Double, restart: Bool)
+    case paths(paths: Int, width: Int, sigma: Double, forward: Double, backward: Double, length: Int)
+
+    public static let kinds = ["random", "zero-order", "paths"]
+
+    var kind: String {
+        switch self {
+        case .random: return "random"
+        case .zeroOrder: return "zero-order"
+        case .paths: return "paths"
+        }
+    }
+
+    /// The budget axis and its value.
+    public var budget: (name: String, value: Int) {
+        switch self {
+        case .random(let n): return ("candidates", n)
+        case .zeroOrder(_, let i, _, _): return ("iterations", i)
+        case .paths(_, let m, _, _, _, _): return ("width", m)
+        }
+    }
+
+    /// Parameters in canonical form (every default filled).
+    var parameters: [String: Any] {
+        switch self {
+        case .random(let n): return ["kind": kind, "candidates": n]
+        case let .zeroOrder(n, i, tau, restart): return ["kind": kind, "neighbours": n, "iterations": i, "tau": tau, "restart": restart]
+        case let .paths(n, m, s, f, b, l): return ["kind": kind, "paths": n, "width": m, "sigma": s, "forward": f, "backward": b, "length": l]
+        }
+    }
+}
+
+/// One fully resolved cell of an experiment: every setting with its default filled in.
+public struct CellConfig: Equatable, Sendable {
+    public static let topKeys = ["name", "description", "seed", "model", "sampler", "samples", "verifier", "algorithm", "metrics", "grid", "zip"]
+    public static let metricNames = ["fid", "is", "kid", "precision", "recall", "class_fid"]
+
+    public var name: String
+    public var description: String
+    public var seed: UInt64
+    public var model: String
+    public var sampler: SamplingSettings
+    public var perClass: Int
+    public var classes: [Int]
+    /// A verifier spec (`clf-vit`, `mean-rank(clf-vit,clf-mlp)`, `zscore(a:2,b:1)`).
+    public var verifier: String
+    public var algorithm: AlgorithmConfig
+    public var metrics: [String]
+
+    /// Reads a cell from its expanded tree (no `grid`/`zip` left), validating every key.
+    public init(tree: ConfigTree) throws {
+        let top = try ConfigReader(tree)
+        try top.onlyKeys(Self.topKeys)
+        name = try top.requiredString("name")
+        description = try top.string("description", default: "")
+        seed = UInt64(try top.int("seed", default: 0, minimum: 0))
+        model = try top.requiredString("model")
+
+        let s = try top.section("sampler")
+        try s.onlyKeys(["solver", "final_steps", "search_steps", "guidance"])
+        sampler = SamplingSettings()
+        sampler.solver = Solver(rawValue: try s.choice("solver", default: "heun", from: Solver.allCases.map(\.rawValue)))!
+        sampler.finalSteps = try s.int("final_steps", default: 25, minimum: 1)
+        sampler.searchSteps = try s.int("search_steps", default: sampler.finalSteps, minimum: 1)
+        sampler.guidance = Float(try s.double("guidance", default: 1))
+        sampler.seed = seed
+
+        let samples = try top.section("samples")
+        try samples.onlyKeys(["per_class", "classes"])
+        perClass = try samples.int("per_class", default: 10, minimum: 1)
+        classes = try samples.ints("classes") ?? Array(0..<10)
+        if let bad = classes.first(where: { !(0..<10).contains($0) }) {
+            throw ConfigError(samples.raw("classes")!.origin, "'samples.classes' holds \(bad); classes are 0…9")
+        }
+        guard !classes.isEmpty, Set(classes).count == classes.count else {
+            throw ConfigError(samples.raw("classes")?.origin ?? tree.origin, "'samples.classes' must list distinct classes")
+        }
+
+        verifier = try Self.readVerifier(top)
+        algorithm = try Self.readAlgorithm(try top.section("algorithm"))
+
+        let metricList = try top.strings("metrics") ?? Self.metricNames.map { ($0, tree.origin) }
+        for (m, origin) in metricList where !Self.metricNames.contains(m) {
+            throw ConfigError(origin, "unknown metric '\(m)'; valid metrics: \(Self.metricNames.joined(separator: ", "))")
+        }
+        metrics = metricList.map(\.0)
+    }
+
+    /// `verifier: clf-vit`, or `verifier: {ensemble: mean-rank, members: [clf-vit, clf-mlp], weights: [...]}`.
+    static func readVerifier(_ top: ConfigReader) throws -> String {
+        guard let value = top.raw("verifier") else { throw ConfigError(top.tree.origin, "missing key 'verifier'") }
+        let spec: String
+        switch value {
+        case .scalar(let s, _, _): spec = s
+        case .map:
+            let v = try ConfigReader(value, path: "verifier")
+            try v.onlyKeys(["ensemble", "members", "weights"])
+            let rule = try v.choice("ensemble", default: "mean-rank", from: EnsembleRule.allCases.map(\.rawValue))
+            guard let members = try v.strings("members"), !members.isEmpty else { throw ConfigError(value.origin, "'verifier.members' must list the ensemble's verifiers") }
+            let weights = try v.strings("weights")?.map { s, o -> Double in
+                guard let w = Double(s) else { throw ConfigError(o, "'verifier.weights' must hold numbers, got '\(s)'") }
+                return w
+            }
+            if let weights, weights.count != members.count {
+                throw ConfigError(v.raw("weights")!.origin, "'verifier.weights' has \(weights.count) values for \(members.count) members")
+            }
+            spec = "\(rule)(" + members.enumerated().map { i, m in weights.map { "\(m.0):\($0[i])" } ?? m.0 }.joined(separator: ",") + ")"
+        case .list(_, let o): throw ConfigError(o, "'verifier' must be a name or an ensemble mapping")
+        }
+        do { try VerifierFactory.validate(spec: spec) } catch { throw ConfigError(value.origin, "\(error)") }
+        return spec
+    }
+
+    static func readAlgorithm(_ a: ConfigReader) throws -> AlgorithmConfig {
+        let kind = try a.choice("kind", default: "random", from: AlgorithmConfig.kinds)
+        switch kind {
+        case "random":
+            try a.onlyKeys(["kind", "candidates"])
+            return .random(candidates: try a.int("candidates", default: 1, minimum: 1))
+        case "zero-order":
+            try a.onlyKeys(["kind", "neighbours", "iterations", "tau", "restart"])
+            let tau = try a.double("tau", default: 0.95)
+            guard tau > 0 && tau <= 1 else { throw ConfigError(a.raw("tau")!.origin, "'algorithm.tau' must be in (0, 1], got \(tau)") }
+            return .zeroOrder(neighbours: try a.int("neighbours", default: 4, minimum: 1), iterations: try a.int("iterations", default: 4, minimum: 0),
+                              tau: tau, restart: try a.bool("restart", default: false))
+        default:
+            try a.onlyKeys(["kind", "paths", "width", "sigma", "forward", "backward", "length"])
+            let config = AlgorithmConfig.paths(paths: try a.int("paths", default: 2, minimum: 1), width: try a.int("width", default: 2, minimum: 1),
+                                               sigma: try a.double("sigma", default: 0.5), forward: try a.double("forward", default: 0.1),
+                                               backward: try a.double("backward", default: 0.2), length: try a.int("length", default: 4, minimum: 1))
+            do { _ = try config.pathSearch() } catch { throw ConfigError(a.tree.origin, "\(error)") }
+            return config
+        }
+    }
+
+    /// The canonical resolved configuration: what identifies the cell (name and description,
+    /// which do not change results, are left out).
+    public var canonicalJSON: String {
+        let object: [String: Any] = [
+            "seed": Int(seed), "model": model,
+            "sampler": ["solver": sampler.solver.rawValue, "final_steps": sampler.finalSteps, "search_steps": sampler.searchSteps,
+                        "guidance": Double(sampler.guidance)],
+            "samples": ["per_class": perClass, "classes": classes],
+            "verifier": verifier, "algorithm": algorithm.parameters, "metrics": metrics.sorted(),
+        ]
+        let data = try! JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    /// 16 hex digits of a 64-bit FNV-1a hash of ``canonicalJSON``.
+    public var id: String {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in canonicalJSON.utf8 { h = (h ^ UInt64(byte)) &* 0x0000_0100_0000_01b3 }
+        let hex = String(h, radix: 16)
+        return String(repeating: "0", count: 16 - hex.count) + hex
+    }
+
+    /// The resolved configuration as YAML (for `config.yaml`).
+    public var yaml: String {
+        var lines = ["name: \(name)"]
+        if !description.isEmpty { lines.append("description: \(ConfigTree.quote(description))") }
+        lines += ["seed: \(seed)", "model: \(model)", "sampler:", "  solver: \(sampler.solver.rawValue)", "  final_steps: \(sampler.finalSteps)",
+                  "  search_steps: \(sampler.searchSteps)", "  guidance: \(sampler.guidance)", "samples:", "  per_class: \(perClass)",
+                  "  classes: [\(classes.map(String.init).joined(separator: ", "))]", "verifier: \(ConfigTree.quote(verifier))", "algorithm:"]
+        lines += algorithm.parameters.sorted { $0.key == "kind" || ($1.key != "kind" && $0.key < $1.key) }.map { "  \($0.key): \($0.value)" }
+        lines.append("metrics: [\(metrics.joined(separator: ", "))]")
+        return lines.joined(separator: "\n") + "\n"
+    }
+}
+
+extension AlgorithmConfig {
+    func pathSearch() throws -> PathSearch {
+        guard case let .paths(n, m, s, f, b, l) = self else { preconditionFailure("not a path search") }
+        return try PathSearch(paths: n, widths: [m], sigma: s, forward: f, backward: b, length: l)
+    }
+}

@@ -1,0 +1,72 @@
+/// One cell of an expanded experiment: its resolved configuration and the axis values that
+/// distinguish it.
+public struct ExperimentCell: Sendable {
+    public let config: CellConfig
+    /// Dotted key → value text, for every grid, zip and sweep axis, in axis order.
+    public let axes: [(key: String, value: String)]
+    /// Position in expansion order.
+    public let index: Int
+    public var id: String { config.id }
+}
+
+/// Expands an experiment file (plus overrides) into its cells: `grid:` axes multiply, a `zip:`
+/// group varies together, sweep overrides add axes (replacing a grid axis of the same key).
+public enum ExperimentExpansion {
+    public static func cells(file: String, text: String, overrides: [String]) throws -> [ExperimentCell] {
+        var tree = try ConfigTree.parse(yaml: text, file: file)
+        guard tree.entries != nil else { throw ConfigError(tree.origin, "an experiment file must be a mapping of keys") }
+        let parsed = try overrides.map(Override.parse)
+        // Axes: (keys, values per position) — a grid axis has one key, a zip group several.
+        var axes = [(keys: [[String]], rows: [[ConfigTree]], origin: ConfigOrigin)]()
+        if let grid = tree.value(at: ["grid"]) {
+            guard let entries = grid.entries else { throw ConfigError(grid.origin, "'grid' must map dotted keys to lists of values") }
+            for (key, value) in entries {
+                guard case .list(let items, _) = value, !items.isEmpty else {
+                    throw ConfigError(value.origin, "'grid.\(key)' must be a non-empty list of values")
+                }
+                axes.append(([dotted(key)], items.map { [$0] }, value.origin))
+            }
+        }
+        if let zip = tree.value(at: ["zip"]) {
+            guard let entries = zip.entries, !entries.isEmpty else { throw ConfigError(zip.origin, "'zip' must map dotted keys to lists of equal length") }
+            var lists = [[ConfigTree]]()
+            for (key, value) in entries {
+                guard case .list(let items, _) = value, !items.isEmpty else {
+                    throw ConfigError(value.origin, "'zip.\(key)' must be a non-empty list of values")
+                }
+                if let first = lists.first, first.count != items.count {
+                    throw ConfigError(value.origin, "'zip.\(key)' has \(items.count) values but 'zip.\(entries[0].key)' has \(first.count); zipped lists must have equal lengths")
+                }
+                lists.append(items)
+            }
+            axes.append((entries.map { dotted($0.key) }, (0..<lists[0].count).map { i in lists.map { $0[i] } }, zip.origin))
+        }
+        tree = tree.removing(["grid", "zip"])
+        for o in parsed {
+            if o.isSweep {
+                axes.removeAll { $0.keys == [o.path] }
+                axes.append(([o.path], o.values.map { [$0] }, o.values[0].origin))
+            } else {
+                axes.removeAll { $0.keys == [o.path] }
+                tree = tree.setting(o.path, to: o.values[0])
+            }
+        }
+        // The cartesian product, first axis slowest.
+        var combinations: [[Int]] = [[]]
+        for axis in axes { combinations = combinations.flatMap { c in (0..<axis.rows.count).map { c + [$0] } } }
+        return try combinations.enumerated().map { index, combination in
+            var cell = tree
+            var labels = [(key: String, value: String)]()
+            for (a, row) in combination.enumerated() {
+                for (k, key) in axes[a].keys.enumerated() {
+                    let value = axes[a].rows[row][k]
+                    cell = cell.setting(key, to: value)
+                    labels.append((key.joined(separator: "."), value.flow))
+                }
+            }
+            return ExperimentCell(config: try CellConfig(tree: cell), axes: labels, index: index)
+        }
+    }
+
+    static func dotted(_ key: String) -> [String] { key.split(separator: ".").map(String.init) }
+}

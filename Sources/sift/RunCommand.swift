@@ -1,0 +1,114 @@
+import ArgumentParser
+import Foundation
+import SiftExperiments
+import SiftTensor
+
+/// `sift run FILE [key=value …]`: expands an experiment file into cells and runs the missing ones.
+struct RunCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run an experiment file: grid/zip/sweep expansion, resumable cells, PNG and JSON results, a summary table.")
+
+    @Argument(help: "The experiment YAML file.") var file: String
+    @Argument(help: "Overrides: key=value, key=a,b,c (a sweep), key=[a,b] (a list value).") var overrides: [String] = []
+    @Flag(name: .customLong("dry-run"), help: "List the cells and whether each is finished; run nothing.") var dryRun = false
+    @Option(help: "Cells to run at once, each in its own process with cores/jobs threads.") var jobs = 1
+    @Option(help: "Run a deterministic part i/n of the cells (for cluster array jobs).") var shard: String?
+    @Flag(help: "Recompute finished cells.") var force = false
+    @Option(help: "Folder of all results.") var results = "Results"
+    @Option(help: "Threads for Sift's loops and OpenBLAS (default: all cores).") var threads: Int?
+    @Option(help: .hidden) var cells: String?
+
+    func run() throws {
+        if let threads { Threads.set(max(1, threads)) }
+        let text: String
+        do { text = try String(contentsOfFile: file, encoding: .utf8) } catch {
+            throw ValidationError("\(file): cannot read the experiment file (\(error.localizedDescription))")
+        }
+        let expanded = try ExperimentExpansion.cells(file: file, text: text, overrides: overrides)
+        guard let name = expanded.first?.config.name else { throw ValidationError("\(file): the experiment has no cells") }
+        var selected = expanded
+        if let shard {
+            let parts = shard.split(separator: "/").compactMap { Int($0) }
+            guard parts.count == 2, parts[1] >= 1, (1...parts[1]).contains(parts[0]) else {
+                throw ValidationError("--shard must be i/n with 1 ≤ i ≤ n, got '\(shard)'")
+            }
+            // Whole groups of shared work go to one shard, round-robin in expansion order.
+            let groups = ExperimentRunner.groups(expanded)
+            selected = groups.enumerated().filter { $0.offset % parts[1] == parts[0] - 1 }.flatMap(\.element)
+        }
+        if let cells { let ids = Set(cells.split(separator: ",").map(String.init)); selected = selected.filter { ids.contains($0.id) } }
+        let store = ResultStore(root: URL(fileURLWithPath: results).appendingPathComponent(name))
+        if dryRun {
+            var table = TextTable(["#", "cell", "status"] + (expanded.first?.axes.map(\.key) ?? []))
+            for cell in selected {
+                table.add(["\(cell.index)", cell.id, store.isFinished(cell.id) ? (force ? "finished (will rerun)" : "finished") : "to run"] + cell.axes.map(\.value))
+            }
+            print(table.render())
+            print("\(selected.count) of \(expanded.count) cells selected; results in \(store.root.path)")
+            return
+        }
+        var options = ExperimentRunner.Options()
+        options.force = force
+        options.only = Set(selected.map(\.id))
+        options.provenance = ["sift_version": SiftVersion.string, "git_commit": gitCommit() ?? "unknown",
+                              "command": CommandLine.arguments.joined(separator: " ")]
+        let runner = ExperimentRunner(cells: expanded, store: store, options: options, progress: ProgressReporter())
+        if jobs > 1 && cells == nil {
+            try runInChildren(runner)
+            try store.rebuildSummary()
+        } else {
+            try runner.run()
+        }
+        if cells == nil { printTable(store: store, cells: selected) }
+    }
+
+    /// Splits the pending groups over `jobs` child processes (`--cells`), each with cores/jobs threads.
+    func runInChildren(_ runner: ExperimentRunner) throws {
+        try runner.store.prepare()
+        let groups = ExperimentRunner.groups(runner.pending)
+        let perJob = max(1, ProcessInfo.processInfo.activeProcessorCount / jobs)
+        var processes = [Process]()
+        for j in 0..<min(jobs, groups.count) {
+            let ids = groups.enumerated().filter { $0.offset % jobs == j }.flatMap(\.element).map(\.id)
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: "/proc/self/exe")
+            p.arguments = ["run", file] + overrides + ["--results", results, "--threads", "\(perJob)", "--cells", ids.joined(separator: ",")]
+                + (force ? ["--force"] : [])
+            try p.run()
+            processes.append(p)
+        }
+        for p in processes { p.waitUntilExit() }
+        if let failed = processes.first(where: { $0.terminationStatus != 0 }) {
+            throw ValidationError("a job failed with status \(failed.terminationStatus); rerun to finish the missing cells")
+        }
+    }
+
+    func printTable(store: ResultStore, cells: [ExperimentCell]) {
+        guard let rows = try? store.finishedRecords() else { return }
+        let byCell = Dictionary(rows.compactMap { r in (r["cell"] as? String).map { ($0, r) } }, uniquingKeysWith: { a, _ in a })
+        var table = TextTable(["cell"] + (cells.first?.axes.map(\.key) ?? []) + ["NFE/sample", "GFLOP/sample", "score", "FID", "IS", "precision", "recall", "search s"])
+        for cell in cells {
+            guard let r = byCell[cell.id] else { continue }
+            let m = r["metrics"] as? [String: Any] ?? [:], l = r["ledger"] as? [String: Any] ?? [:], s = r["verifier_scores"] as? [String: Any] ?? [:]
+            func num(_ v: Any?, _ d: Int) -> String { (v as? Double).map { fmt($0, d) } ?? "" }
+            table.add([cell.id] + cell.axes.map(\.value) + [num(l["nfe_per_sample"], 0), num(l["gflops_per_sample"], 2), num(s["mean"], 3),
+                       num(m["fid"], 2), num(m["is_mean"], 2), num(m["precision"], 3), num(m["recall"], 3), num(l["seconds"], 1)])
+        }
+        print(table.render())
+        print("results: \(store.root.path) (summary.jsonl, summary.csv, one folder per cell)")
+    }
+
+    func gitCommit() -> String? {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = ["git", "rev-parse", "HEAD"]
+        let pipe = Pipe()
+        p.standardOutput = pipe
+        p.standardError = FileHandle.nullDevice
+        guard (try? p.run()) != nil else { return nil }
+        p.waitUntilExit()
+        let out = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        return p.terminationStatus == 0 && !out.isEmpty ? out : nil
+    }
+}
