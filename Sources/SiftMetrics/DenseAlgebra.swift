@@ -2,7 +2,19 @@ import COpenBLAS
 
 /// Double-precision dense algebra on row-major buffers: OpenBLAS `cblas_dgemm` and LAPACK
 /// `dsyevd` (symmetric eigendecomposition).
+///
+/// Every call runs OpenBLAS on one thread: its threaded paths block deep products and
+/// eigen-solver updates differently, which changes the last digits of a metric with the thread
+/// count (a `--jobs 2` run must give the same FID as `--jobs 1`). Metric products are small.
 public enum DenseAlgebra {
+    /// Runs `body` with OpenBLAS limited to one thread, restoring the previous count.
+    static func singleThreaded<T>(_ body: () throws -> T) rethrows -> T {
+        let previous = openblas_get_num_threads()
+        if previous != 1 { openblas_set_num_threads(1) }
+        defer { if previous != 1 { openblas_set_num_threads(previous) } }
+        return try body()
+    }
+
     /// C = alpha · op(A) · op(B) + beta · C with op(A) m×k, op(B) k×n, C m×n, natural leading
     /// dimensions of the stored matrices.
     public static func gemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Double = 1,
@@ -13,9 +25,11 @@ public enum DenseAlgebra {
             for i in 0..<(m * n) { c[i] = beta == 0 ? 0 : beta * c[i] }
             return
         }
-        cblas_dgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
-                    Int32(m), Int32(n), Int32(k), alpha, a, Int32(transA ? m : k), b, Int32(transB ? k : n),
-                    beta, c, Int32(n))
+        singleThreaded {
+            cblas_dgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
+                        Int32(m), Int32(n), Int32(k), alpha, a, Int32(transA ? m : k), b, Int32(transB ? k : n),
+                        beta, c, Int32(n))
+        }
     }
 
     /// Eigenvalues (ascending) of the symmetric `n`×`n` matrix, and with `vectors` its
@@ -34,13 +48,13 @@ public enum DenseAlgebra {
         var lwork: Int32 = -1, liwork: Int32 = -1
         var workQuery = [Double](repeating: 0, count: 1)
         var iworkQuery = [Int32](repeating: 0, count: 1)
-        dsyevd_(&jobz, &uplo, &order, &a, &lda, &w, &workQuery, &lwork, &iworkQuery, &liwork, &info)
+        singleThreaded { dsyevd_(&jobz, &uplo, &order, &a, &lda, &w, &workQuery, &lwork, &iworkQuery, &liwork, &info) }
         guard info == 0 else { throw .lapack(routine: "dsyevd (workspace query)", info: Int(info)) }
         lwork = Int32(workQuery[0].rounded(.up))
         liwork = max(iworkQuery[0], 1)
         var work = [Double](repeating: 0, count: Int(lwork))
         var iwork = [Int32](repeating: 0, count: Int(liwork))
-        dsyevd_(&jobz, &uplo, &order, &a, &lda, &w, &work, &lwork, &iwork, &liwork, &info)
+        singleThreaded { dsyevd_(&jobz, &uplo, &order, &a, &lda, &w, &work, &lwork, &iwork, &liwork, &info) }
         guard info == 0 else { throw .lapack(routine: "dsyevd", info: Int(info)) }
         return (w, vectors ? a : [])
     }

@@ -58,7 +58,8 @@ public struct SampleMetrics: Codable, Equatable, Sendable {
         let pr = try PrecisionRecall.compute(real: reference.features.selecting(rows: realSubset.sorted()), fake: features, k: options.k)
         let perClass = try FrechetDistance.perClass(fake: features, fakeLabels: labels, real: reference.features, realLabels: reference.labels)
         let perClassByName = Dictionary(uniqueKeysWithValues: perClass.map { (String($0.key), $0.value) })
-        let meanPerClass = perClass.isEmpty ? .nan : perClass.values.reduce(0, +) / Double(perClass.count)
+        // Summed in class order: a dictionary's iteration order changes from run to run.
+        let meanPerClass = perClass.isEmpty ? .nan : perClass.keys.sorted().reduce(0) { $0 + perClass[$1]! } / Double(perClass.count)
         return SampleMetrics(samples: features.rows, fid: fid, isMean: inception.mean, isStd: inception.std,
                              kidMean: kid.mean, kidStd: kid.std, precision: pr.precision, recall: pr.recall,
                              perClassFID: perClassByName, meanPerClassFID: meanPerClass)

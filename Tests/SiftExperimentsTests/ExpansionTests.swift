@@ -1,0 +1,119 @@
+import Testing
+@testable import SiftExperiments
+
+let baseYAML = """
+name: demo
+seed: 3
+model: sit-s
+sampler:
+  search_steps: 4
+  final_steps: 6
+samples:
+  per_class: 2
+  classes: [0, 1]
+verifier: clf-mlp
+algorithm:
+  kind: random
+  candidates: 2
+"""
+
+func expand(_ yaml: String, _ overrides: [String] = []) throws -> [ExperimentCell] {
+    try ExperimentExpansion.cells(file: "exp.yaml", text: yaml, overrides: overrides)
+}
+
+@Suite struct ExpansionTests {
+    @Test func gridIsACartesianProductFirstAxisSlowest() throws {
+        let cells = try expand(baseYAML + "\ngrid:\n  sampler.guidance: [1.0, 2.0]\n  algorithm.candidates: [1, 4, 16]\n")
+        #expect(cells.count == 6)
+        #expect(cells.map { Double($0.config.sampler.guidance) } == [1, 1, 1, 2, 2, 2])
+        #expect(cells.map { $0.config.algorithm.budget.value } == [1, 4, 16, 1, 4, 16])
+        #expect(cells[4].axes.map(\.key) == ["sampler.guidance", "algorithm.candidates"])
+        #expect(cells[4].axes.map(\.value) == ["2.0", "4"])
+        #expect(Set(cells.map(\.id)).count == 6)
+    }
+
+    @Test func zipVariesKeysTogether() throws {
+        let cells = try expand(baseYAML + "\nzip:\n  sampler.search_steps: [2, 4, 8]\n  algorithm.candidates: [8, 4, 2]\ngrid:\n  seed: [0, 1]\n")
+        #expect(cells.count == 6)
+        #expect(cells.prefix(3).map { [$0.config.sampler.searchSteps, $0.config.algorithm.budget.value] } == [[2, 8], [4, 4], [8, 2]])
+    }
+
+    @Test func overridesSetSweepAndReplaceAxes() throws {
+        let cells = try expand(baseYAML + "\ngrid:\n  algorithm.candidates: [1, 2]\n",
+                               ["sampler.guidance=1.5", "algorithm.candidates=1,4,16", "samples.classes=[3,4]", "description='a, b'"])
+        #expect(cells.count == 3)
+        #expect(cells.allSatisfy { $0.config.sampler.guidance == 1.5 && $0.config.classes == [3, 4] && $0.config.description == "a, b" })
+        #expect(cells.map { $0.config.algorithm.budget.value } == [1, 4, 16])
+    }
+
+    @Test func overrideGrammar() throws {
+        let sweep = try Override.parse("a.b=1,2,3")
+        #expect(sweep.path == ["a", "b"] && sweep.values.count == 3 && sweep.isSweep)
+        let list = try Override.parse("x=[1, 2]")
+        #expect(!list.isSweep)
+        guard case .list(let items, _) = list.values[0] else { Issue.record("not a list"); return }
+        #expect(items.count == 2)
+        let quoted = try Override.parse("name=\"x,y\"")
+        #expect(!quoted.isSweep && quoted.values[0].canonical == "\"x,y\"")
+        let sweepOfLists = try Override.parse("c=[1,2],[3]")
+        #expect(sweepOfLists.values.count == 2)
+        #expect(throws: ConfigError.self) { try Override.parse("novalue") }
+        #expect(throws: ConfigError.self) { try Override.parse("x=[1,2") }
+        #expect(throws: ConfigError.self) { try Override.parse("x='open") }
+        // Type inference happens when the cell is read: numbers, booleans, strings.
+        let cells = try expand(baseYAML.replacingOccurrences(of: "  candidates: 2", with: ""), ["algorithm.kind=zero-order", "algorithm.restart=yes", "algorithm.tau=1"])
+        guard case .zeroOrder(_, _, let tau, let restart) = cells[0].config.algorithm else { Issue.record("not zero-order"); return }
+        #expect(tau == 1 && restart)
+    }
+
+    @Test func cellIdIgnoresOrderFormattingAndDefaults() throws {
+        let a = try expand(baseYAML)[0].id
+        let reordered = """
+        algorithm: {candidates: 2, kind: random}
+        verifier: "clf-mlp"
+        samples: {classes: [0, 1], per_class: 2.0}
+        sampler: {final_steps: 6, search_steps: 4, guidance: 1, solver: heun}
+        model: sit-s
+        seed: 3
+        name: another-name
+        metrics: [recall, precision, kid, is, fid, class_fid]
+        """
+        #expect(try expand(reordered)[0].id == a)
+        #expect(try expand(baseYAML, ["sampler.guidance=1.0"])[0].id == a)
+        for change in ["seed=4", "sampler.final_steps=7", "sampler.guidance=1.5", "samples.classes=[1,0]", "verifier=clf-vit", "model=sit-b",
+                       "algorithm.candidates=3", "metrics=[fid]", "sampler.solver=euler"] {
+            #expect(try expand(baseYAML, [change])[0].id != a, "\(change)")
+        }
+    }
+}
+
+@Suite struct ExperimentFileErrors {
+    func message(_ yaml: String, _ overrides: [String] = []) -> String {
+        do { _ = try expand(yaml, overrides); return "no error" } catch { return "\(error)" }
+    }
+
+    @Test func unknownKeyNamesLineColumnAndChoices() {
+        let m = message(baseYAML.replacingOccurrences(of: "  final_steps: 6", with: "  final_step: 6"))
+        #expect(m == "exp.yaml:6:15: unknown key 'sampler.final_step'; valid keys of 'sampler': solver, final_steps, search_steps, guidance")
+        #expect(message(baseYAML + "\nsamplr: {}\n").hasPrefix("exp.yaml:14:9: unknown key 'samplr'; valid keys: name, description"))
+    }
+
+    @Test func wrongTypesAndValues() {
+        #expect(message(baseYAML.replacingOccurrences(of: "per_class: 2", with: "per_class: two"))
+                == "exp.yaml:8:14: 'samples.per_class' must be an integer, got 'two'")
+        #expect(message(baseYAML.replacingOccurrences(of: "kind: random", with: "kind: beam"))
+                == "exp.yaml:12:9: 'algorithm.kind' must be one of random, zero-order, paths, got 'beam'")
+        #expect(message(baseYAML.replacingOccurrences(of: "verifier: clf-mlp", with: "verifier: clf-mpl"))
+                .hasPrefix("exp.yaml:10:11: unknown verifier 'clf-mpl'; valid choices: fid-oracle, is-oracle, clf-mlp, clf-vit, self-similarity"))
+        #expect(message(baseYAML, ["sampler.solver=rk4"]) == "override 'sampler.solver=rk4': 'sampler.solver' must be one of euler, heun, sde, got 'rk4'")
+        #expect(message(baseYAML + "\nmetrics: [fid, lpips]\n").hasPrefix("exp.yaml:14:16: unknown metric 'lpips'"))
+    }
+
+    @Test func unequalZipAndBadGrid() {
+        #expect(message(baseYAML + "\nzip:\n  seed: [1, 2]\n  algorithm.candidates: [1, 2, 3]\n")
+                == "exp.yaml:16:25: 'zip.algorithm.candidates' has 3 values but 'zip.seed' has 2; zipped lists must have equal lengths")
+        #expect(message(baseYAML + "\ngrid:\n  seed: 3\n") == "exp.yaml:15:9: 'grid.seed' must be a non-empty list of values")
+        #expect(message("name: [unclosed").hasPrefix("exp.yaml: not valid YAML"))
+        #expect(message(baseYAML + "\nseed: 4\n").contains("duplicated key(s): 'seed'"))
+    }
+}
