@@ -31,9 +31,11 @@ public final class ProgressReporter: @unchecked Sendable {
         self.total = total
         started = Date()
         write("\(total) cell\(total == 1 ? "" : "s") to run\(skipped > 0 ? ", \(skipped) already finished or not selected" : "")\n")
-        if live && total > 0 {
+        if total > 0 && !quiet {
+            // A live line redrawn every second on a terminal; a plain line every 30 s in a log.
+            let period: Double = live ? 1 : 30
             let t = DispatchSource.makeTimerSource(queue: .global())
-            t.schedule(deadline: .now() + 1, repeating: 1)
+            t.schedule(deadline: .now() + period, repeating: period)
             t.setEventHandler { [weak self] in self?.redraw() }
             t.resume()
             timer = t
@@ -67,8 +69,9 @@ public final class ProgressReporter: @unchecked Sendable {
         let elapsed = Date().timeIntervalSince(started)
         let rate = elapsed > 0 ? Double(samplesDone) / elapsed : 0
         let eta = done > 0 ? elapsed / Double(done) * Double(total - done) : .nan
-        write(String(format: "\r\u{1B}[K[%d/%d] %@ · %.0f samples/s · elapsed %.0f s · ETA %@", done, total, current, rate, elapsed,
-                     eta.isFinite ? String(format: "%.0f s", eta) : "?"))
+        let line = String(format: "[%d/%d] %@ · %.0f samples/s · elapsed %.0f s · ETA %@", done, total, current, rate, elapsed,
+                          eta.isFinite ? String(format: "%.0f s", eta) : "?")
+        write(live ? "\r\u{1B}[K" + line : line + "\n")
     }
 
     func finish() {

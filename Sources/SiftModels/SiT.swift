@@ -113,3 +113,15 @@ final class SiTBlock: Module {
         return Tensor.gatedResidual(x1, gate: m[5], mlp2(mlp1(b).gelu()))
     }
 }
+
+extension SiT {
+    /// Adds `scale`·N(0, 1) noise (keyed by `seed` and parameter index) to every weight. An
+    /// untrained SiT outputs exactly zero (adaLN-Zero); a nudged one gives distinct, non-zero
+    /// velocities, which tests of samplers and search need without a trained model.
+    public func perturbWeights(scale: Float, seed: UInt64) {
+        for (i, p) in namedParameters.enumerated() {
+            let noise = Philox(seed: seed).stream(UInt64(i)).normals(p.tensor.count)
+            for j in 0..<p.tensor.count { p.tensor.data[j] += scale * noise[j] }
+        }
+    }
+}

@@ -13,10 +13,7 @@ enum TinyExperiment {
         var config = SiTConfig(name: "tiny", depth: 2, width: 32, heads: 2)
         config.patch = 4
         let model = SiT(config, seed: 1)
-        for (i, p) in model.namedParameters.enumerated() {
-            let noise = Philox(seed: 77).stream(UInt64(i)).normals(p.tensor.count)
-            for j in 0..<p.tensor.count { p.tensor.data[j] += 0.05 * noise[j] }
-        }
+        model.perturbWeights(scale: 0.05, seed: 77)
         let json = String(decoding: try! JSONEncoder().encode(config), as: UTF8.self)
         try! SafetensorsFile(tensors: model.stateDict(), metadata: ["config": json]).write(to: url.appendingPathComponent("tiny.safetensors"))
         try! yaml(in: url).write(to: url.appendingPathComponent("tiny.yaml"), atomically: true, encoding: .utf8)
