@@ -28,6 +28,7 @@ let libraries: [Target] = [
     .target(name: "SiftModels", dependencies: ["SiftTensor", "SiftNN", "SiftData"], swiftSettings: optimised),
     .target(name: "SiftMetrics", dependencies: ["SiftTensor", "COpenBLAS"], swiftSettings: optimised),
     .target(name: "SiftSearch", dependencies: ["SiftTensor", "SiftNN", "SiftData", "SiftModels", "SiftMetrics"], swiftSettings: optimised),
+    .target(name: "SiftReport", swiftSettings: optimised),
     .target(
         name: "SiftExperiments",
         dependencies: ["SiftTensor", "SiftData", "SiftModels", "SiftMetrics", "SiftSearch", .product(name: "Yams", package: "Yams")],
@@ -40,7 +41,7 @@ let executables: [Target] = [
     .executableTarget(
         name: "sift",
         dependencies: [
-            "SiftTensor", "SiftNN", "SiftData", "SiftModels", "SiftMetrics", "SiftSearch", "SiftExperiments",
+            "SiftTensor", "SiftNN", "SiftData", "SiftModels", "SiftMetrics", "SiftSearch", "SiftExperiments", "SiftReport",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Yams", package: "Yams"),
         ],
@@ -57,6 +58,7 @@ let tests: [Target] = [
     .testTarget(name: "SiftMetricsTests", dependencies: ["SiftMetrics"]),
     .testTarget(name: "SiftSearchTests", dependencies: ["SiftSearch"]),
     .testTarget(name: "SiftExperimentsTests", dependencies: ["SiftExperiments"]),
+    .testTarget(name: "SiftReportTests", dependencies: ["SiftReport"]),
 ]
 
 let package = Package(
@@ -71,6 +73,7 @@ let package = Package(
         .library(name: "SiftMetrics", targets: ["SiftMetrics"]),
         .library(name: "SiftSearch", targets: ["SiftSearch"]),
         .library(name: "SiftExperiments", targets: ["SiftExperiments"]),
+        .library(name: "SiftReport", targets: ["SiftReport"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),

@@ -1,0 +1,135 @@
+import Foundation
+
+/// One line of a plot.
+public struct PlotSeries: Sendable {
+    public var name: String
+    /// (x, y) points; non-finite values and, on a log axis, x ≤ 0 are skipped.
+    public var points: [(x: Double, y: Double)]
+    /// A dashed baseline (e.g. "more denoising steps").
+    public var dashed: Bool
+    public init(name: String, points: [(x: Double, y: Double)], dashed: Bool = false) {
+        self.name = name
+        self.points = points
+        self.dashed = dashed
+    }
+}
+
+/// A plain-SVG line plot: log-scale (or linear) x, linear y, one colour and marker per series, a
+/// legend, axis labels and a title. No scripts, no external fonts (generic `sans-serif`).
+public struct LinePlot: Sendable {
+    public var title: String
+    public var xLabel: String
+    public var yLabel: String
+    public var series: [PlotSeries]
+    public var logX = true
+    public var width = 640.0
+    public var height = 420.0
+    /// Plot area margins: left, right, top, bottom.
+    public var margins = (left: 70.0, right: 170.0, top: 40.0, bottom: 55.0)
+
+    public init(title: String, xLabel: String, yLabel: String, series: [PlotSeries], logX: Bool = true) {
+        self.title = title
+        self.xLabel = xLabel
+        self.yLabel = yLabel
+        self.series = series
+        self.logX = logX
+    }
+
+    /// Colour-blind-safe palette (Okabe–Ito) and marker shapes, cycled per series.
+    static let colours = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#F0E442"]
+    static let markers = ["circle", "square", "triangle", "diamond"]
+    /// Multiplicative padding of a log x axis.
+    static let logPad = 1.15
+
+    /// Points that can be drawn.
+    func drawable(_ s: PlotSeries) -> [(x: Double, y: Double)] {
+        s.points.filter { $0.x.isFinite && $0.y.isFinite && (!logX || $0.x > 0) }
+    }
+
+    /// The data ranges, padded so that single points and flat lines still get an extent.
+    public var ranges: (x: ClosedRange<Double>, y: ClosedRange<Double>)? {
+        let all = series.flatMap(drawable)
+        guard let x0 = all.map(\.x).min(), let x1 = all.map(\.x).max(), let y0 = all.map(\.y).min(), let y1 = all.map(\.y).max() else { return nil }
+        // x padded by 15 % (log) or 4 % (linear) each side so that end markers clear the frame.
+        var xr = logX ? (x0 / Self.logPad)...(x1 * Self.logPad) : (x0 - (x1 - x0) * 0.04)...(x1 + (x1 - x0) * 0.04)
+        var yr = y0...y1
+        if x0 == x1 { xr = logX ? (x0 / 2)...(x0 * 2) : (x0 - 1)...(x1 + 1) }
+        let pad = y1 > y0 ? (y1 - y0) * 0.06 : max(abs(y0) * 0.1, 1)
+        yr = (y0 - pad)...(y1 + pad)
+        return (xr, yr)
+    }
+
+    /// Pixel position of a data point.
+    public func pixel(x: Double, y: Double) -> (x: Double, y: Double)? {
+        guard let (xr, yr) = ranges else { return nil }
+        let plotW = width - margins.left - margins.right, plotH = height - margins.top - margins.bottom
+        let fx = logX ? (log10(x) - log10(xr.lowerBound)) / (log10(xr.upperBound) - log10(xr.lowerBound))
+            : (x - xr.lowerBound) / (xr.upperBound - xr.lowerBound)
+        let fy = (y - yr.lowerBound) / (yr.upperBound - yr.lowerBound)
+        return (margins.left + fx * plotW, margins.top + (1 - fy) * plotH)
+    }
+
+    /// The SVG document.
+    public func svg() -> String {
+        var out = [String]()
+        out.append(#"<?xml version="1.0" encoding="UTF-8"?>"#)
+        out.append(#"<svg xmlns="http://www.w3.org/2000/svg" width="\#(f(width))" height="\#(f(height))" viewBox="0 0 \#(f(width)) \#(f(height))" font-family="sans-serif" font-size="12">"#)
+        out.append(#"<rect width="100%" height="100%" fill="white"/>"#)
+        out.append(#"<text x="\#(f(width / 2))" y="22" text-anchor="middle" font-size="15" font-weight="bold">\#(escape(title))</text>"#)
+        let left = margins.left, right = width - margins.right, top = margins.top, bottom = height - margins.bottom
+        guard let (xr, yr) = ranges else {
+            out.append(#"<rect x="\#(f(left))" y="\#(f(top))" width="\#(f(right - left))" height="\#(f(bottom - top))" fill="none" stroke="rgb(136,136,136)"/>"#)
+            out.append(#"<text x="\#(f((left + right) / 2))" y="\#(f((top + bottom) / 2))" text-anchor="middle" fill="rgb(102,102,102)">no data</text>"#)
+            out.append("</svg>")
+            return out.joined(separator: "\n") + "\n"
+        }
+        // Grid and ticks.
+        let xTicks = logX ? Ticks.logarithmic(xr.lowerBound, xr.upperBound) : Ticks.linear(xr.lowerBound, xr.upperBound)
+        for t in xTicks {
+            guard let p = pixel(x: t.value, y: yr.lowerBound) else { continue }
+            out.append(#"<line x1="\#(f(p.x))" y1="\#(f(top))" x2="\#(f(p.x))" y2="\#(f(bottom))" stroke="rgb(228,228,228)"/>"#)
+            out.append(#"<text x="\#(f(p.x))" y="\#(f(bottom + 16))" text-anchor="middle">\#(escape(t.label))</text>"#)
+        }
+        for t in Ticks.linear(yr.lowerBound, yr.upperBound) {
+            guard let p = pixel(x: xr.lowerBound, y: t.value) else { continue }
+            out.append(#"<line x1="\#(f(left))" y1="\#(f(p.y))" x2="\#(f(right))" y2="\#(f(p.y))" stroke="rgb(228,228,228)"/>"#)
+            out.append(#"<text x="\#(f(left - 6))" y="\#(f(p.y + 4))" text-anchor="end">\#(escape(t.label))</text>"#)
+        }
+        out.append(#"<rect x="\#(f(left))" y="\#(f(top))" width="\#(f(right - left))" height="\#(f(bottom - top))" fill="none" stroke="rgb(51,51,51)"/>"#)
+        out.append(#"<text x="\#(f((left + right) / 2))" y="\#(f(height - 12))" text-anchor="middle">\#(escape(xLabel))</text>"#)
+        out.append(#"<text transform="translate(16 \#(f((top + bottom) / 2))) rotate(-90)" text-anchor="middle">\#(escape(yLabel))</text>"#)
+        // Series: line, markers, legend entry.
+        for (i, s) in series.enumerated() {
+            let colour = Self.colours[i % Self.colours.count], marker = Self.markers[i % Self.markers.count]
+            let points = drawable(s).sorted { $0.x < $1.x }.compactMap { pixel(x: $0.x, y: $0.y) }
+            if points.count > 1 {
+                let d = points.enumerated().map { "\($0.offset == 0 ? "M" : "L")\(f($0.element.x)) \(f($0.element.y))" }.joined(separator: " ")
+                out.append(#"<path d="\#(d)" fill="none" stroke="\#(colour)" stroke-width="2"\#(s.dashed ? #" stroke-dasharray="6 4""# : "")/>"#)
+            }
+            for p in points { out.append(shape(marker, at: p, colour: colour)) }
+            let ly = top + 12 + Double(i) * 20, lx = right + 14
+            out.append(#"<line x1="\#(f(lx))" y1="\#(f(ly))" x2="\#(f(lx + 24))" y2="\#(f(ly))" stroke="\#(colour)" stroke-width="2"\#(s.dashed ? #" stroke-dasharray="6 4""# : "")/>"#)
+            out.append(shape(marker, at: (lx + 12, ly), colour: colour))
+            out.append(#"<text x="\#(f(lx + 30))" y="\#(f(ly + 4))">\#(escape(s.name))</text>"#)
+        }
+        out.append("</svg>")
+        return out.joined(separator: "\n") + "\n"
+    }
+
+    func shape(_ marker: String, at p: (x: Double, y: Double), colour: String) -> String {
+        switch marker {
+        case "square": return #"<rect x="\#(f(p.x - 3.5))" y="\#(f(p.y - 3.5))" width="7" height="7" fill="\#(colour)"/>"#
+        case "triangle": return #"<path d="M\#(f(p.x)) \#(f(p.y - 4.5)) L\#(f(p.x + 4.5)) \#(f(p.y + 3.5)) L\#(f(p.x - 4.5)) \#(f(p.y + 3.5)) Z" fill="\#(colour)"/>"#
+        case "diamond": return #"<path d="M\#(f(p.x)) \#(f(p.y - 5)) L\#(f(p.x + 5)) \#(f(p.y)) L\#(f(p.x)) \#(f(p.y + 5)) L\#(f(p.x - 5)) \#(f(p.y)) Z" fill="\#(colour)"/>"#
+        default: return #"<circle cx="\#(f(p.x))" cy="\#(f(p.y))" r="4" fill="\#(colour)"/>"#
+        }
+    }
+
+    func f(_ v: Double) -> String { String(format: "%.1f", v) }
+}
+
+/// XML text escaping.
+public func escape(_ s: String) -> String {
+    s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
+        .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
+}

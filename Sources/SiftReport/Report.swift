@@ -1,0 +1,149 @@
+import Foundation
+
+/// Plots and an HTML page from an experiment's `summary.jsonl` (written by `sift run`).
+public enum Report {
+    /// What to plot.
+    public struct Options: Sendable {
+        /// `nfe` (total denoiser NFE per sample, the paper's axis) or `gflops` (GFLOPs per sample).
+        public var x = "nfe"
+        /// Metrics: fid, is, kid, precision, recall, score, class_fid.
+        public var y = ["fid", "is"]
+        /// Summary column that names each series; default: every axis except the budget axes.
+        public var series: String?
+        /// Another experiment folder drawn as a dashed baseline series.
+        public var baseline: URL?
+        public var baselineName = "more denoising steps"
+        public var title: String?
+        public init() {}
+    }
+
+    public static let xColumns = ["nfe": ("ledger.nfe_per_sample", "Inference compute (NFE per sample, log scale)"),
+                                  "gflops": ("ledger.gflops_per_sample", "Inference compute (GFLOPs per sample, log scale)")]
+    public static let yColumns = ["fid": ("fid", "FID ↓ (eval-cnn features)"), "is": ("is_mean", "Inception Score ↑ (eval-cnn)"),
+                                  "kid": ("kid_mean", "KID ↓"), "precision": ("precision", "Precision ↑"), "recall": ("recall", "Recall ↑"),
+                                  "score": ("score.mean", "Mean verifier score ↑"), "class_fid": ("class_fid", "Per-class FID ↓")]
+    /// Axes that are budgets (the x position), not series.
+    static let budgetAxes: Set<String> = ["axis.algorithm.candidates", "axis.algorithm.iterations", "axis.algorithm.width",
+                                          "axis.sampler.final_steps"]
+
+    /// Rows of `<folder>/summary.jsonl`.
+    public static func rows(_ folder: URL) throws -> [[String: Any]] {
+        let url = folder.appendingPathComponent("summary.jsonl")
+        let text: String
+        do { text = try String(contentsOf: url, encoding: .utf8) } catch {
+            throw ReportError("\(url.path): cannot read (run the experiment first)")
+        }
+        return try text.split(separator: "\n").enumerated().map { i, line in
+            guard let row = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else {
+                throw ReportError("\(url.path):\(i + 1): not a JSON object")
+            }
+            return row
+        }
+    }
+
+    /// Series of (x, y) for `metric` from `rows`, grouped by the series key.
+    public static func series(_ rows: [[String: Any]], x: String, metric: String, seriesKey: String?) -> [PlotSeries] {
+        var order = [String](), points = [String: [(x: Double, y: Double)]]()
+        for row in rows {
+            let name = seriesName(row, key: seriesKey)
+            guard let xv = number(row[x]), let yv = number(row[metric]) else { continue }
+            if points[name] == nil { order.append(name) }
+            points[name, default: []].append((xv, yv))
+        }
+        return order.map { PlotSeries(name: $0, points: points[$0]!.sorted { $0.x < $1.x }) }
+    }
+
+    static func seriesName(_ row: [String: Any], key: String?) -> String {
+        if let key { return "\(row[key].map { "\($0)" } ?? "?")" }
+        let parts = row.keys.filter { $0.hasPrefix("axis.") && !budgetAxes.contains($0) }.sorted().map { k in
+            "\(k.dropFirst("axis.".count).split(separator: ".").last!)=\(row[k]!)"
+        }
+        return parts.isEmpty ? "\(row["algorithm"] ?? "search")" : parts.joined(separator: " ")
+    }
+
+    static func number(_ v: Any?) -> Double? {
+        if let d = v as? Double { return d }
+        if let i = v as? Int { return Double(i) }
+        if let s = v as? String { return Double(s) }
+        return nil
+    }
+
+    /// Writes one SVG per metric and `index.html` into `out`; returns the files written.
+    @discardableResult
+    public static func build(results folder: URL, out: URL, options: Options) throws -> [URL] {
+        guard let (xColumn, xLabel) = xColumns[options.x] else { throw ReportError("--x must be one of \(xColumns.keys.sorted().joined(separator: ", ")), got '\(options.x)'") }
+        let rows = try self.rows(folder)
+        let baselineRows = try options.baseline.map { try self.rows($0) } ?? []
+        try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
+        var written = [URL]()
+        var plots = [(String, String)]()
+        let name = folder.lastPathComponent
+        for metric in options.y {
+            guard let (column, label) = yColumns[metric] else {
+                throw ReportError("unknown metric '\(metric)'; choose from \(yColumns.keys.sorted().joined(separator: ", "))")
+            }
+            var series = self.series(rows, x: xColumn, metric: column, seriesKey: options.series)
+            if !baselineRows.isEmpty {
+                let points = self.series(baselineRows, x: xColumn, metric: column, seriesKey: "algorithm").flatMap(\.points)
+                series.append(PlotSeries(name: options.baselineName, points: points.sorted { $0.x < $1.x }, dashed: true))
+            }
+            let plot = LinePlot(title: "\(options.title ?? name): \(label.components(separatedBy: " ").first ?? metric) vs compute",
+                                xLabel: xLabel, yLabel: label, series: series)
+            let file = out.appendingPathComponent("\(metric)-vs-\(options.x).svg")
+            try write(Data(plot.svg().utf8), to: file)
+            written.append(file)
+            plots.append((file.lastPathComponent, label))
+        }
+        let html = out.appendingPathComponent("index.html")
+        try write(Data(page(name: name, plots: plots, rows: rows, results: folder, out: out).utf8), to: html)
+        written.append(html)
+        return written
+    }
+
+    static func write(_ data: Data, to url: URL) throws {
+        // Foundation's atomic write: a temporary file renamed over the target.
+        do { try data.write(to: url, options: .atomic) } catch { throw ReportError("\(url.path): cannot write (\(error.localizedDescription))") }
+    }
+
+    /// The HTML page: the plots, a table of the cells and each cell's sample grid.
+    static func page(name: String, plots: [(String, String)], rows: [[String: Any]], results: URL, out: URL) -> String {
+        let columns = Array(Set(rows.flatMap(\.keys))).filter { $0.hasPrefix("axis.") }.sorted()
+            + ["ledger.nfe_per_sample", "ledger.gflops_per_sample", "score.mean", "fid", "is_mean", "kid_mean", "precision", "recall"]
+        var html = """
+        <!DOCTYPE html>
+        <html lang="en"><head><meta charset="utf-8"><title>\(escape(name)) — Sift report</title>
+        <style>body{font-family:sans-serif;margin:24px;color:#222}table{border-collapse:collapse;font-size:13px}
+        td,th{border:1px solid #ccc;padding:3px 6px;text-align:right}th{background:#f3f3f3}img.plot{max-width:100%;margin:8px 0}
+        img.grid{image-rendering:pixelated;max-width:360px}</style></head><body>
+        <h1>\(escape(name))</h1>
+        <p>\(rows.count) cells. Plots use the total denoiser NFE (search + final) or GFLOPs per sample on a log axis.</p>
+
+        """
+        for (file, label) in plots { html += "<h2>\(escape(label))</h2>\n<img class=\"plot\" src=\"\(escape(file))\" alt=\"\(escape(label))\">\n" }
+        html += "<h2>Cells</h2>\n<table>\n<tr><th>cell</th>" + columns.map { "<th>\(escape($0))</th>" }.joined() + "<th>samples</th></tr>\n"
+        for row in rows {
+            let cell = "\(row["cell"] ?? "")"
+            let image = relativePath(from: out, to: results.appendingPathComponent(cell).appendingPathComponent("samples.png"))
+            html += "<tr><td>\(escape(cell))</td>" + columns.map { c -> String in
+                guard let v = row[c] else { return "<td></td>" }
+                if let d = number(v), !(v is String) { return "<td>\(String(format: abs(d) >= 100 ? "%.1f" : "%.3f", d))</td>" }
+                return "<td>\(escape("\(v)"))</td>"
+            }.joined() + "<td><img class=\"grid\" src=\"\(escape(image))\" alt=\"samples of \(escape(cell))\"></td></tr>\n"
+        }
+        html += "</table>\n</body></html>\n"
+        return html
+    }
+
+    /// A relative path from folder `from` to file `to` (both absolute after standardising).
+    static func relativePath(from: URL, to: URL) -> String {
+        let a = from.standardizedFileURL.pathComponents, b = to.standardizedFileURL.pathComponents
+        var common = 0
+        while common < min(a.count, b.count) && a[common] == b[common] { common += 1 }
+        return (Array(repeating: "..", count: a.count - common) + b[common...]).joined(separator: "/")
+    }
+}
+
+public struct ReportError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}

@@ -1,0 +1,29 @@
+import ArgumentParser
+import Foundation
+import SiftReport
+
+/// `sift report Results/<name>`: SVG plots of metrics against compute and an HTML page.
+struct ReportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "report", abstract: "SVG plots (metric vs NFE or GFLOPs) and index.html from an experiment's summary.jsonl.")
+    @Argument(help: "An experiment's results folder (Results/<name>).") var results: String
+    @Option(help: "x axis: nfe or gflops.") var x = "nfe"
+    @Option(help: "Comma list of metrics: fid, is, kid, precision, recall, score, class_fid.") var y = "fid,is"
+    @Option(help: "Summary column naming the series (e.g. axis.verifier); default: the non-budget axes.") var series: String?
+    @Option(help: "Another results folder drawn as a dashed baseline.") var baseline: String?
+    @Option(help: "Name of the baseline series.") var baselineName = "more denoising steps"
+    @Option(help: "Plot title prefix (default: the experiment name).") var title: String?
+    @Option(help: "Output folder (default: <results>/report).") var out: String?
+
+    func run() throws {
+        var options = Report.Options()
+        options.x = x
+        options.y = y.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        options.series = series
+        options.baseline = baseline.map { URL(fileURLWithPath: $0) }
+        options.baselineName = baselineName
+        options.title = title
+        let folder = URL(fileURLWithPath: results)
+        let files = try Report.build(results: folder, out: out.map { URL(fileURLWithPath: $0) } ?? folder.appendingPathComponent("report"), options: options)
+        for f in files { print("wrote \(f.path)") }
+    }
+}
