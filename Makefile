@@ -13,7 +13,7 @@ BLAS_CORE := $(shell f=$$(grep -m1 '^flags' /proc/cpuinfo 2>/dev/null); \
   if echo "$$f" | grep -q avx512bw && echo "$$f" | grep -q avx512vl && echo "$$f" | grep -q avx512dq; then echo SkylakeX; \
   elif echo "$$f" | grep -q avx2; then echo Haswell; fi)
 
-.PHONY: quickstart demo bench test deps build clean
+.PHONY: quickstart demo bench figures test deps build clean
 
 deps:
 	@missing=""; for p in $(APT_PACKAGES); do \
@@ -41,6 +41,10 @@ bench: build
 	$(SIFT) bench gemm --quick
 	$(SIFT) bench ops
 	$(SIFT) bench model --batches 1,64 --inference-only
+
+# Rebuild every figure declared in Analysis/figures.yaml from the committed results.
+figures: build
+	$(SIFT) report --figures Analysis/figures.yaml
 
 # Tests run optimised (numerical and training tests are slow in a debug build), one at a time:
 # some change the global thread count to check that results do not depend on it, and our own

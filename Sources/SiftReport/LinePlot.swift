@@ -33,6 +33,10 @@ public struct LinePlot: Sendable {
         self.yLabel = yLabel
         self.series = series
         self.logX = logX
+        // Room for the longest legend entry (about 7 px per character at 12 px).
+        let longest = series.map(\.name.count).max() ?? 0
+        margins.right = max(170, 50 + 7 * Double(longest))
+        width = max(640, 470 + margins.right)
     }
 
     /// Colour-blind-safe palette (Okabe–Ito) and marker shapes, cycled per series.

@@ -22,6 +22,8 @@ public enum Report {
     public static let yColumns = ["fid": ("fid", "FID ↓ (eval-cnn features)"), "is": ("is_mean", "Inception Score ↑ (eval-cnn)"),
                                   "kid": ("kid_mean", "KID ↓"), "precision": ("precision", "Precision ↑"), "recall": ("recall", "Recall ↑"),
                                   "score": ("score.mean", "Mean verifier score ↑"), "class_fid": ("class_fid", "Per-class FID ↓")]
+    static let shortNames = ["fid": "FID", "is": "IS", "kid": "KID", "precision": "precision", "recall": "recall",
+                             "score": "verifier score", "class_fid": "per-class FID"]
     /// Axes that are budgets (the x position), not series.
     static let budgetAxes: Set<String> = ["axis.algorithm.candidates", "axis.algorithm.iterations", "axis.algorithm.width",
                                           "axis.sampler.final_steps"]
@@ -58,7 +60,7 @@ public enum Report {
         let parts = row.keys.filter { $0.hasPrefix("axis.") && !budgetAxes.contains($0) }.sorted().map { k in
             "\(k.dropFirst("axis.".count).split(separator: ".").last!)=\(row[k]!)"
         }
-        return parts.isEmpty ? "\(row["algorithm"] ?? "search")" : parts.joined(separator: " ")
+        return parts.isEmpty ? "\(row["algorithm"] ?? "") search".trimmingCharacters(in: .whitespaces) : parts.joined(separator: " ")
     }
 
     static func number(_ v: Any?) -> Double? {
@@ -87,7 +89,7 @@ public enum Report {
                 let points = self.series(baselineRows, x: xColumn, metric: column, seriesKey: "algorithm").flatMap(\.points)
                 series.append(PlotSeries(name: options.baselineName, points: points.sorted { $0.x < $1.x }, dashed: true))
             }
-            let plot = LinePlot(title: "\(options.title ?? name): \(label.components(separatedBy: " ").first ?? metric) vs compute",
+            let plot = LinePlot(title: "\(options.title ?? name): \(shortNames[metric] ?? metric) vs compute",
                                 xLabel: xLabel, yLabel: label, series: series)
             let file = out.appendingPathComponent("\(metric)-vs-\(options.x).svg")
             try write(Data(plot.svg().utf8), to: file)

@@ -5,7 +5,8 @@ import SiftReport
 /// `sift report Results/<name>`: SVG plots of metrics against compute and an HTML page.
 struct ReportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "report", abstract: "SVG plots (metric vs NFE or GFLOPs) and index.html from an experiment's summary.jsonl.")
-    @Argument(help: "An experiment's results folder (Results/<name>).") var results: String
+    @Argument(help: "An experiment's results folder (Results/<name>).") var results: String?
+    @Option(help: "Rebuild every figure declared in this file (e.g. Analysis/figures.yaml) into its folder.") var figures: String?
     @Option(help: "x axis: nfe or gflops.") var x = "nfe"
     @Option(help: "Comma list of metrics: fid, is, kid, precision, recall, score, class_fid.") var y = "fid,is"
     @Option(help: "Summary column naming the series (e.g. axis.verifier); default: the non-budget axes.") var series: String?
@@ -15,6 +16,14 @@ struct ReportCommand: ParsableCommand {
     @Option(help: "Output folder (default: <results>/report).") var out: String?
 
     func run() throws {
+        if let figures {
+            let root = URL(fileURLWithPath: figures).deletingLastPathComponent()
+            for figure in try FigureSpec.load(figures) {
+                for f in try figure.build(root: root) { print("wrote \(f.path)") }
+            }
+            return
+        }
+        guard let results else { throw ValidationError("give a results folder (Results/<name>) or --figures FILE") }
         var options = Report.Options()
         options.x = x
         options.y = y.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
