@@ -83,8 +83,19 @@ public struct CellConfig: Equatable, Sendable {
             throw ConfigError(samples.raw("classes")?.origin ?? tree.origin, "'samples.classes' must list distinct classes")
         }
 
+        guard classes.count * perClass >= 4 else {
+            throw ConfigError(samples.raw("per_class")?.origin ?? samples.tree.origin,
+                              "a cell needs at least 4 samples (precision/recall use 3 neighbours); \(classes.count) classes × \(perClass) per class is \(classes.count * perClass)")
+        }
         verifier = try Self.readVerifier(top)
         algorithm = try Self.readAlgorithm(try top.section("algorithm"))
+        if case .paths = algorithm {
+            let origin = top.raw("algorithm")?.origin ?? tree.origin
+            if sampler.solver == .sde { throw ConfigError(origin, "paths search needs an ODE solver (euler or heun), not sde") }
+            if verifier.contains("self-similarity") {
+                throw ConfigError(top.raw("verifier")!.origin, "paths search cannot use self-similarity (it needs the t = 0.6 prediction of a full generation)")
+            }
+        }
 
         let metricList = try top.strings("metrics") ?? Self.metricNames.map { ($0, tree.origin) }
         for (m, origin) in metricList where !Self.metricNames.contains(m) {
@@ -115,6 +126,12 @@ public struct CellConfig: Equatable, Sendable {
         case .list(_, let o): throw ConfigError(o, "'verifier' must be a name or an ensemble mapping")
         }
         do { try VerifierFactory.validate(spec: spec) } catch { throw ConfigError(value.origin, "\(error)") }
+        if let (rule, _, weights) = try? VerifierFactory.parseEnsemble(spec), let weights {
+            if rule == .meanRank && Set(weights).count > 1 { throw ConfigError(value.origin, "mean-rank is unweighted; use ensemble: zscore for weights") }
+            if weights.contains(where: { $0 < 0 || !$0.isFinite }) || weights.reduce(0, +) <= 0 {
+                throw ConfigError(value.origin, "ensemble weights must be non-negative and not all zero, got \(weights)")
+            }
+        }
         return spec
     }
 

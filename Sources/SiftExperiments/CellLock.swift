@@ -3,34 +3,38 @@ import Foundation
 import Glibc
 #endif
 
-/// A lock file in a cell folder holding the owner's pid: a second run skips a cell another live
-/// process is writing; a lock left by a dead process (e.g. after `kill -9`) is taken over.
+/// An exclusive `flock` on `<cell>/.lock` while a run writes the cell: a second live run skips
+/// the cell; the kernel drops the lock when its process dies (e.g. `kill -9`), so a rerun takes
+/// over without any stale-lock guessing. The file holds the owner's pid for people reading it.
 public final class CellLock {
     let url: URL
+    let descriptor: Int32
 
-    /// Takes the lock of `folder`, or returns nil when a live process holds it.
+    /// Takes the lock of `folder`, or returns nil when another open lock (a live run) holds it.
     public static func acquire(_ folder: URL) throws -> CellLock? {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let url = folder.appendingPathComponent(".lock")
-        for _ in 0..<2 {
-            let fd = open(url.path, O_WRONLY | O_CREAT | O_EXCL, 0o644)
-            if fd >= 0 {
-                let text = "\(getpid())\n"
-                _ = text.withCString { write(fd, $0, strlen($0)) }
-                close(fd)
-                return CellLock(url: url)
-            }
-            // Held: by a live process, or stale.
-            if let text = try? String(contentsOf: url, encoding: .utf8), let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)),
-               pid != getpid(), kill(pid, 0) == 0 || errno == EPERM {
-                return nil
-            }
-            try? FileManager.default.removeItem(at: url)
+        let fd = open(url.path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw StoreError(path: url.path, problem: "cannot open the cell lock (\(String(cString: strerror(errno))))") }
+        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+            close(fd)
+            return nil
         }
-        return nil
+        let text = "\(getpid())\n"
+        _ = ftruncate(fd, 0)
+        _ = text.withCString { pwrite(fd, $0, strlen($0), 0) }
+        return CellLock(url: url, descriptor: fd)
     }
 
-    init(url: URL) { self.url = url }
+    init(url: URL, descriptor: Int32) {
+        self.url = url
+        self.descriptor = descriptor
+    }
 
-    public func release() { try? FileManager.default.removeItem(at: url) }
+    /// Removes the lock file and drops the lock.
+    public func release() {
+        unlink(url.path)
+        flock(descriptor, LOCK_UN)
+        close(descriptor)
+    }
 }

@@ -41,8 +41,18 @@ public enum ExperimentExpansion {
             }
             axes.append((entries.map { dotted($0.key) }, (0..<lists[0].count).map { i in lists.map { $0[i] } }, zip.origin))
         }
+        // A key may vary along one axis only.
+        var seen = Set<[String]>()
+        for axis in axes {
+            for key in axis.keys where !seen.insert(key).inserted {
+                throw ConfigError(axis.origin, "'\(key.joined(separator: "."))' appears in more than one of grid and zip; a key can vary along one axis only")
+            }
+        }
         tree = tree.removing(["grid", "zip"])
         for o in parsed {
+            if let zipped = axes.first(where: { $0.keys.count > 1 && $0.keys.contains(o.path) }) {
+                throw ConfigError(o.values[0].origin, "'\(o.path.joined(separator: "."))' is part of the zip group at \(zipped.origin); change the zip lists instead")
+            }
             if o.isSweep {
                 axes.removeAll { $0.keys == [o.path] }
                 axes.append(([o.path], o.values.map { [$0] }, o.values[0].origin))

@@ -66,6 +66,7 @@ public final class ExperimentRunner {
         try store.prepare()
         let todo = pending
         progress.start(total: todo.count, skipped: cells.count - todo.count)
+        defer { progress.finish() }
         var finished = [String]()
         for group in Self.groups(todo) {
             var locks = [CellLock]()
@@ -83,7 +84,6 @@ public final class ExperimentRunner {
             finished += try runGroup(runnable)
         }
         try store.rebuildSummary()
-        progress.finish()
         return finished
     }
 
@@ -155,14 +155,7 @@ public final class ExperimentRunner {
         try store.write(Data(cell.config.yaml.utf8), cell: id, file: "config.yaml")
         let grid = ImageGrid(rows: task.classes.count, columns: task.perClass, tileHeight: sit.config.imageSize, tileWidth: sit.config.imageSize,
                              padding: 2, background: 128, upscale: 2)
-        let png: Data
-        do {
-            let url = FileManager.default.temporaryDirectory.appendingPathComponent("sift-\(id)-\(UUID().uuidString).png")
-            try grid.compose(outcome.images.data, count: task.count).write(to: url)
-            png = try Data(contentsOf: url)
-            try? FileManager.default.removeItem(at: url)
-        }
-        try store.write(png, cell: id, file: "samples.png")
+        try store.write(try grid.compose(outcome.images.data, count: task.count).encode(), cell: id, file: "samples.png")
         var selection = Data()
         for (i, chosen) in outcome.chosen.enumerated() {
             var row: [String: Any] = ["class": chosen.key.classIndex, "sample": chosen.key.sample, "candidate": chosen.key.candidate]

@@ -37,7 +37,8 @@ public struct Override: Equatable, Sendable {
         return .scalar(s, quoted: false, origin: origin)
     }
 
-    /// Splits on commas outside brackets and quotes.
+    /// Splits on commas outside brackets, braces, parentheses (ensemble specs such as
+    /// `mean-rank(clf-vit,clf-mlp)`) and quotes.
     static func splitTopLevel(_ text: String, origin: ConfigOrigin) throws -> [String] {
         var parts = [String](), current = "", depth = 0
         var quote: Character?
@@ -49,8 +50,8 @@ public struct Override: Equatable, Sendable {
             }
             switch ch {
             case "'", "\"": quote = ch; current.append(ch)
-            case "[", "{": depth += 1; current.append(ch)
-            case "]", "}":
+            case "[", "{", "(": depth += 1; current.append(ch)
+            case "]", "}", ")":
                 depth -= 1
                 guard depth >= 0 else { throw ConfigError(origin, "unbalanced '\(ch)'") }
                 current.append(ch)

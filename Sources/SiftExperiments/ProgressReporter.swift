@@ -60,6 +60,7 @@ public final class ProgressReporter: @unchecked Sendable {
         lock.lock(); defer { lock.unlock() }
         done += 1
         samplesDone += samples
+        samples = 0   // a group's candidates count once, at its first finished cell
         let line = "[\(done)/\(total)] \(cell) done (elapsed \(String(format: "%.1f", Date().timeIntervalSince(started))) s): \(summary)"
         write((live ? "\r\u{1B}[K" : "") + line + "\n")
     }

@@ -60,8 +60,11 @@ public enum FeatureFile {
         guard dims.count == 2, let rows = Int(dims[0]), let columns = Int(dims[1]) else {
             throw fail("array must be 2-D (samples × features), found shape (\(shapeText))")
         }
+        guard rows > 0, columns > 0 else { throw fail("array shape (\(rows), \(columns)) has no features") }
+        let (count, overflow) = rows.multipliedReportingOverflow(by: columns)
+        guard !overflow, count <= Int.max / 8 else { throw fail("array shape (\(rows), \(columns)) is too large") }
         let payload = start + headerLength
-        let needed = rows * columns * width
+        let needed = count * width
         guard bytes.count - payload >= needed else {
             throw fail("truncated data: shape (\(rows), \(columns)) needs \(needed) bytes, file has \(bytes.count - payload)")
         }

@@ -58,7 +58,8 @@ public struct LinePlot: Sendable {
         var xr = logX ? (x0 / Self.logPad)...(x1 * Self.logPad) : (x0 - (x1 - x0) * 0.04)...(x1 + (x1 - x0) * 0.04)
         var yr = y0...y1
         if x0 == x1 { xr = logX ? (x0 / 2)...(x0 * 2) : (x0 - 1)...(x1 + 1) }
-        let pad = y1 > y0 ? (y1 - y0) * 0.06 : max(abs(y0) * 0.1, 1)
+        // 6 % of the span, but never below the values' own resolution (a near-flat series).
+        let pad = max(y1 > y0 ? (y1 - y0) * 0.06 : max(abs(y0) * 0.1, 1), max(abs(y0), abs(y1)) * 1e-6)
         yr = (y0 - pad)...(y1 + pad)
         return (xr, yr)
     }

@@ -38,11 +38,14 @@ public enum Ticks {
         let raw = (hi - lo) / Double(max(count, 1))
         let magnitude = pow(10, floor(log10(raw)))
         let step = [1.0, 2.0, 5.0, 10.0].map { $0 * magnitude }.first { $0 >= raw } ?? 10 * magnitude
+        // Integer multiples of the step (an accumulating loop can stall when the step is below
+        // the values' resolution); at most a few dozen ticks.
+        let first = ceil(lo / step - 1e-9)
         var values = [Double]()
-        var v = ceil(lo / step - 1e-9) * step
-        while v <= hi + step * 1e-9 {
+        for i in 0..<50 {
+            let v = (first + Double(i)) * step
+            if v > hi + step * 1e-9 { break }
             values.append(abs(v) < step * 1e-9 ? 0 : v)
-            v += step
         }
         return values.map { Tick(value: $0, label: label($0, step: step)) }
     }

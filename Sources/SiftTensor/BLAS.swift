@@ -5,11 +5,11 @@ import COpenBLAS
 public enum BLAS {
     /// C = alpha · op(A) · op(B) + beta · C, row-major; op(A) is m×k, op(B) is k×n, C is m×n.
     /// Leading dimensions are those of the stored (untransposed) matrices.
-    @inline(__always)
     ///
     /// `batchStable` products (those whose m or n grows with the batch: linear layers,
     /// convolutions) give every row and column bit-identical results whatever the batch size;
     /// see ``rowInvariant``.
+    @inline(__always)
     public static func sgemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float = 1,
                              a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
                              beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int, batchStable: Bool = false) {
@@ -65,6 +65,7 @@ public enum BLAS {
         let cPad = UnsafeMutablePointer<Float>.allocate(capacity: padded * n)
         defer { aPad.deallocate(); cPad.deallocate() }
         aPad.initialize(repeating: 0, count: padded * k)
+        cPad.initialize(repeating: 0, count: padded * n)
         for i in 0..<m {
             for p in 0..<k { aPad[i * k + p] = transA ? a[p * lda + i] : a[i * lda + p] }
         }

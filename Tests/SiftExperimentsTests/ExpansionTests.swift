@@ -55,6 +55,7 @@ func expand(_ yaml: String, _ overrides: [String] = []) throws -> [ExperimentCel
         #expect(items.count == 2)
         let quoted = try Override.parse("name=\"x,y\"")
         #expect(!quoted.isSweep && quoted.values[0].canonical == "\"x,y\"")
+        #expect(try Override.parse("verifier=mean-rank(clf-vit,clf-mlp),clf-vit").values.count == 2)
         let sweepOfLists = try Override.parse("c=[1,2],[3]")
         #expect(sweepOfLists.values.count == 2)
         #expect(throws: ConfigError.self) { try Override.parse("novalue") }
@@ -107,6 +108,17 @@ func expand(_ yaml: String, _ overrides: [String] = []) throws -> [ExperimentCel
                 .hasPrefix("exp.yaml:10:11: unknown verifier 'clf-mpl'; valid choices: fid-oracle, is-oracle, clf-mlp, clf-vit, self-similarity"))
         #expect(message(baseYAML, ["sampler.solver=rk4"]) == "override 'sampler.solver=rk4': 'sampler.solver' must be one of euler, heun, sde, got 'rk4'")
         #expect(message(baseYAML + "\nmetrics: [fid, lpips]\n").hasPrefix("exp.yaml:14:16: unknown metric 'lpips'"))
+    }
+
+    @Test func axisKeysMustBeUniqueAndCellsBigEnough() {
+        #expect(message(baseYAML + "\ngrid:\n  seed: [1, 2]\nzip:\n  seed: [3, 4]\n  sampler.guidance: [1, 2]\n").contains("'seed' appears in more than one of grid and zip"))
+        #expect(message(baseYAML + "\nzip:\n  seed: [3, 4]\n  sampler.guidance: [1, 2]\n", ["seed=5"]).contains("'seed' is part of the zip group"))
+        #expect(message(baseYAML, ["samples.per_class=1"]).contains("a cell needs at least 4 samples"))
+        #expect(message(baseYAML, ["algorithm=[]"]) != "no error")
+        #expect(message(baseYAML.replacingOccurrences(of: "  candidates: 2", with: ""), ["algorithm.kind=paths", "sampler.solver=sde"])
+                .contains("paths search needs an ODE solver"))
+        #expect(message(baseYAML, ["verifier=zscore(clf-vit:-1,clf-mlp:1)"]).contains("non-negative"))
+        #expect(message(baseYAML, ["verifier=mean-rank(clf-vit:2,clf-mlp:1)"]).contains("mean-rank is unweighted"))
     }
 
     @Test func unequalZipAndBadGrid() {

@@ -49,7 +49,7 @@ public final class CandidateGenerator {
         let per = noise.perSample
         var images = [Float](), early = [Float]()
         images.reserveCapacity(keys.count * per)
-        let earlyStep = SelfSimilarityVerifier.nearestStep(steps: steps)
+        let earlyStep = SelfSimilarityVerifier.nearestStep(steps: steps, solver: solver)
         for lo in stride(from: 0, to: keys.count, by: max(batchSize, 1)) {
             let hi = min(keys.count, lo + batchSize)
             let chunk = Array(keys[lo..<hi])

@@ -99,7 +99,7 @@ public struct PathSearch {
         }
         for (round, level) in levels.enumerated() {
             // M forward re-noisings of every survivor: (S·N·M) candidates, slot-major.
-            let tNoisy = t - forward
+            let tNoisy = max(0, t - forward)
             var candidateKeys = [CandidateKey](), noisy = [Float]()
             noisy.reserveCapacity(s * n * m * per)
             for (i, key) in keys.enumerated() {
@@ -111,7 +111,7 @@ public struct PathSearch {
                     candidateKeys.append(CandidateKey(classIndex: key.classIndex, sample: key.sample, candidate: key.candidate))
                 }
             }
-            let tNext = 1 - level
+            let tNext = min(1, max(tNoisy, 1 - level))
             let labels = candidateKeys.map(\.classIndex)
             let solved = solveBatched(Tensor(noisy, shape: [s * n * m] + shape), labels: labels, from: tNoisy, to: tNext, steps: length, context: context)
             // One extra call to a data prediction unless the round ended at data.
@@ -123,7 +123,6 @@ public struct PathSearch {
             for pool in pools {
                 keep += pool.sorted { roundScores[$0] > roundScores[$1] || (roundScores[$0] == roundScores[$1] && $0 < $1) }.prefix(n)
             }
-            try verifier.commit(CandidateBatch(images: judged, labels: labels, pools: pools), chosen: keep.enumerated().filter { $0.offset % n == 0 }.map(\.element))
             x = solved.rows(keep)
             keys = keep.map { candidateKeys[$0] }
             scores = keep.map { roundScores[$0] }

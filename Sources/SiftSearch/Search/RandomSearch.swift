@@ -60,7 +60,16 @@ public struct RandomSearch {
         // 1. The pool: every slot's nMax candidates, generated in large batches (slot-major).
         let verifier = try context.makeVerifier()
         let needsPool = nMax > 1 || reuse
-        let given = shared.flatMap { $0.nMax >= nMax && ($0.early != nil || !verifier.needsEarlyPrediction) ? $0.prefix(nMax, slots: s) : nil }
+        // A shared pool is used only if it holds these slots' keys (slot-major), enough candidates
+        // and, when needed, the t = 0.6 predictions; otherwise the pool is generated here.
+        let fits = { (p: Pool) -> Bool in
+            p.nMax >= nMax && (p.early != nil || !verifier.needsEarlyPrediction) && p.keys.count == s * p.nMax
+                && slots.indices.allSatisfy { i in
+                    let k = p.keys[i * p.nMax]
+                    return k.classIndex == slots[i].classIndex && k.sample == slots[i].sample && k.candidate == 0
+                }
+        }
+        let given = shared.flatMap { fits($0) ? $0.prefix(nMax, slots: s) : nil }
         let generated = given ?? (needsPool ? Pool.generate(task, nMax: nMax, earlyPrediction: verifier.needsEarlyPrediction, context: context) : nil)
         let poolKeys = generated?.keys ?? slots
         let pool = generated?.images ?? Tensor(zeros: [0])

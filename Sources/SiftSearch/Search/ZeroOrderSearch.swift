@@ -30,6 +30,9 @@ public struct ZeroOrderSearch {
     }
 
     /// A neighbour of `pivot` on the cosine-τ shell, from a standard-normal `direction`.
+    /// Candidate index of neighbour 0 in keys (SDE noise, `selection.jsonl`); restart pivots use 1, 2, ….
+    public static let neighbourKeyBase = 1_000_000
+
     public static func neighbour(of pivot: [Float], direction v: [Float], tau: Double) -> [Float] {
         let norm = pivot.reduce(0.0) { $0 + Double($1) * Double($1) }.squareRoot()
         guard norm > 0 else { return pivot }
@@ -57,6 +60,9 @@ public struct ZeroOrderSearch {
         let generator = context.generator(steps: settings.searchSteps)
         let noise = generator.noise
         let verifier = try context.makeVerifier()
+        if restart && verifier.isPoolRelative {
+            throw SearchError.unsupported(algorithm: "zero-order", problem: "restart compares scores across rounds, which '\(verifier.name)' only ranks within one pool; use restart: false")
+        }
         let start = Date()
 
         // Pivots start at each slot's keyed noise (candidate 0), generated once.
@@ -89,7 +95,8 @@ public struct ZeroOrderSearch {
             for (i, slot) in slots.enumerated() {
                 for j in 0..<n {
                     let id = (iteration - 1) * n + j
-                    let key = CandidateKey(classIndex: slot.classIndex, sample: slot.sample, candidate: id)
+                    // Keys of neighbours start at `neighbourKeyBase`, apart from restart pivots (1, 2, …).
+                    let key = CandidateKey(classIndex: slot.classIndex, sample: slot.sample, candidate: Self.neighbourKeyBase + id)
                     let direction = noise.stream(.neighbour, classIndex: slot.classIndex, sample: slot.sample, candidate: id).normals(per)
                     keys.append(key)
                     noises.append(Self.neighbour(of: pivots[i].noise, direction: direction, tau: tau))
@@ -117,8 +124,9 @@ public struct ZeroOrderSearch {
                                        earlyPrediction: out.early.map { rows($0, pivotImages.early!) },
                                        pools: (0..<s).map { ($0 * (n + 1))..<(($0 + 1) * (n + 1)) })
             let scores = try verifier.score(batch)
+            // No commit: the rounds are not the final selection (a set-level verifier scores
+            // each round against the same, empty, committed set).
             let winners = Selection.best(scores, pools: batch.pools)
-            try verifier.commit(batch, chosen: winners)
             var newImages = pivotImages.images.data
             var newEarly = pivotImages.early?.data
             var freshSlots = [Int]()
@@ -137,25 +145,28 @@ public struct ZeroOrderSearch {
                 }
             }
             pivotImages = (Tensor(newImages, shape: pivotImages.images.shape), newEarly.map { Tensor($0, shape: pivotImages.images.shape) })
-            if !freshSlots.isEmpty {
-                // Fresh pivots: keyed initial noises of candidates 1, 2, … of the slot.
-                let freshKeys = freshSlots.map { i -> CandidateKey in
-                    restarts[i] += 1
-                    return CandidateKey(classIndex: slots[i].classIndex, sample: slots[i].sample, candidate: restarts[i])
-                }
-                let fresh = generator.generate(freshKeys, earlyPrediction: verifier.needsEarlyPrediction)
-                generated += freshKeys.count
-                var images = pivotImages.images.data, early = pivotImages.early?.data
-                for (r, i) in freshSlots.enumerated() {
-                    pivots[i] = Candidate(noise: noise.initial(classIndex: freshKeys[r].classIndex, sample: freshKeys[r].sample, candidate: freshKeys[r].candidate),
-                                          score: -.infinity, key: freshKeys[r])
-                    images.replaceSubrange((i * per)..<((i + 1) * per), with: fresh.images.data[(r * per)..<((r + 1) * per)])
-                    if let e = fresh.early { early!.replaceSubrange((i * per)..<((i + 1) * per), with: e.data[(r * per)..<((r + 1) * per)]) }
-                }
-                pivotImages = (Tensor(images, shape: pivotImages.images.shape), early.map { Tensor($0, shape: pivotImages.images.shape) })
-            }
             trace.append(mean((0..<s).map { globalBest($0).candidate.score }))
             if iterations.contains(iteration) { snapshot(iteration) }
+            // Fresh pivots for the next round (none after the last: they would never be scored).
+            if iteration < iterations.max()! {
+                if !freshSlots.isEmpty {
+                    // Fresh pivots: keyed initial noises of candidates 1, 2, … of the slot.
+                    let freshKeys = freshSlots.map { i -> CandidateKey in
+                        restarts[i] += 1
+                        return CandidateKey(classIndex: slots[i].classIndex, sample: slots[i].sample, candidate: restarts[i])
+                    }
+                    let fresh = generator.generate(freshKeys, earlyPrediction: verifier.needsEarlyPrediction)
+                    generated += freshKeys.count
+                    var images = pivotImages.images.data, early = pivotImages.early?.data
+                    for (r, i) in freshSlots.enumerated() {
+                        pivots[i] = Candidate(noise: noise.initial(classIndex: freshKeys[r].classIndex, sample: freshKeys[r].sample, candidate: freshKeys[r].candidate),
+                                              score: -.infinity, key: freshKeys[r])
+                        images.replaceSubrange((i * per)..<((i + 1) * per), with: fresh.images.data[(r * per)..<((r + 1) * per)])
+                        if let e = fresh.early { early!.replaceSubrange((i * per)..<((i + 1) * per), with: e.data[(r * per)..<((r + 1) * per)]) }
+                    }
+                    pivotImages = (Tensor(images, shape: pivotImages.images.shape), early.map { Tensor($0, shape: pivotImages.images.shape) })
+                }
+            }
         }
 
         // Final generation of each reported iteration's winners.
@@ -163,7 +174,8 @@ public struct ZeroOrderSearch {
         return iterations.map { iteration in
             let snap = snapshots[iteration]!
             var ledger = Ledger(samples: s)
-            ledger.addSearch(passes: (snap.generated - (reuse ? s : 0)) * passes, flopsPerPass: context.flopsPerPass)
+            // Iteration 0 is no search: the pivots are the plain samples (reused, or regenerated).
+            ledger.addSearch(passes: iteration == 0 ? 0 : (snap.generated - (reuse ? s : 0)) * passes, flopsPerPass: context.flopsPerPass)
             ledger.addVerifier(snap.verifier)
             ledger.addFinal(passes: s * finalPasses, flopsPerPass: context.flopsPerPass)
             ledger.seconds = snap.seconds

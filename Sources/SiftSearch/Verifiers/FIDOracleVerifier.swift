@@ -14,7 +14,7 @@ public final class FIDOracleVerifier: Verifier {
     /// Σx and Σxxᵀ of the committed selection's features.
     public private(set) var selection: RunningMoments
     /// Features of the last scored batch, reused by ``commit(_:chosen:)`` for that batch.
-    private var lastFeatures: (images: ObjectIdentifier, values: [Double])?
+    private var lastFeatures: (images: Tensor, values: [Double])?
 
     public init(evaluationNetwork: Classifier, reference: FrechetReference) {
         pass = ClassifierPass(evaluationNetwork)
@@ -53,10 +53,10 @@ public final class FIDOracleVerifier: Verifier {
     }
 
     private func features(_ batch: CandidateBatch) -> [Double] {
-        let id = ObjectIdentifier(batch.images)
-        if let last = lastFeatures, last.images == id { return last.values }
+        // The tensor itself is kept, so its identity cannot be reused by a later batch.
+        if let last = lastFeatures, last.images === batch.images { return last.values }
         let values = pass.run(batch.images).features.map(Double.init)
-        lastFeatures = (id, values)
+        lastFeatures = (batch.images, values)
         return values
     }
 }

@@ -38,11 +38,21 @@ public final class SelfSimilarityVerifier: Verifier {
         }
     }
 
-    /// Index of the grid step whose start time is nearest `time`, for `steps` uniform steps from
-    /// `from` to `to` (the data prediction is read there from the step's own velocity call).
-    public static func nearestStep(steps: Int, from t0: Float = 0, to t1: Float = 1, time: Float = time) -> Int {
-        let dt = (t1 - t0) / Float(steps)
-        return (0..<steps).min { abs(t0 + Float($0) * dt - time) < abs(t0 + Float($1) * dt - time) } ?? 0
+    /// Index of the solver step whose start time is nearest `time`, for `steps` steps of `solver`
+    /// from `from` to `to` (the data prediction is read there from the step's own velocity call).
+    /// ODE grids are uniform; the SDE's reaching data has `steps − 1` uniform steps to 0.96 and its
+    /// last step starts at 0.96.
+    public static func nearestStep(steps: Int, solver: Solver = .heun, from t0: Float = 0, to t1: Float = 1, time: Float = time) -> Int {
+        let starts: [Float]
+        if solver == .sde && t1 >= 1 {
+            let end = 1 - Sampler.sdeLastStep, stochastic = steps - 1
+            let dt = stochastic > 0 ? (end - t0) / Float(stochastic) : 0
+            starts = (0..<stochastic).map { t0 + Float($0) * dt } + [end]
+        } else {
+            let dt = (t1 - t0) / Float(steps)
+            starts = (0..<steps).map { t0 + Float($0) * dt }
+        }
+        return starts.indices.min { abs(starts[$0] - time) < abs(starts[$1] - time) } ?? 0
     }
 }
 

@@ -72,7 +72,7 @@ public final class VerifierFactory {
     }
 
     /// `rule(a[:w], b[:w], …)` → (rule, members, weights or nil); nil when `spec` is no ensemble.
-    static func parseEnsemble(_ spec: String) throws -> (EnsembleRule, [String], [Double]?)? {
+    public static func parseEnsemble(_ spec: String) throws -> (EnsembleRule, [String], [Double]?)? {
         guard let open = spec.firstIndex(of: "(") else { return nil }
         let ruleName = String(spec[..<open]).trimmingCharacters(in: .whitespaces)
         guard let rule = EnsembleRule(rawValue: ruleName) else {
