@@ -26,6 +26,19 @@ import SiftTensor
         #expect(p.allSatisfy { $0 >= 0 && $0 <= 1 })
     }
 
+    @Test(arguments: ["eval-cnn", "clf-mlp", "clf-vit"])
+    func classifierOutputsDoNotDependOnBatchSize(name: String) throws {
+        // Convolutions put the batch on the columns of their product, linear layers on the rows.
+        let net = try VerifierTestSupport.classifier(name)
+        let x = VerifierTestSupport.noise(9, seed: 21)
+        let all = withNoGrad { net.forward(x) }
+        for b in [1, 2, 5] {
+            let part = withNoGrad { net.forward(x.slice(axis: 0, 0..<b)) }
+            #expect(part.logits.data == Array(all.logits.data.prefix(part.logits.count)), "\(name), batch \(b)")
+            #expect(part.features.data == Array(all.features.data.prefix(part.features.count)), "\(name), batch \(b)")
+        }
+    }
+
     @Test func classifierCostCountsFLOPs() throws {
         let net = try VerifierTestSupport.classifier("clf-mlp")
         let v = ClassLogitVerifier(name: "clf-mlp", classifier: net)
