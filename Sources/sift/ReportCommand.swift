@@ -18,9 +18,17 @@ struct ReportCommand: ParsableCommand {
     func run() throws {
         if let figures {
             let root = URL(fileURLWithPath: figures).deletingLastPathComponent()
+            // Every figure whose results exist is rebuilt; the others are listed, and the command fails.
+            var missing = [String]()
             for figure in try FigureSpec.load(figures) {
-                for f in try figure.build(root: root) { print("wrote \(f.path)") }
+                do {
+                    for f in try figure.build(root: root) { print("wrote \(f.path)") }
+                } catch {
+                    print("skipped \(figure.name): \(error)")
+                    missing.append(figure.name)
+                }
             }
+            if !missing.isEmpty { throw ReportError("\(missing.count) figure(s) not built: \(missing.joined(separator: ", "))") }
             return
         }
         guard let results else { throw ValidationError("give a results folder (Results/<name>) or --figures FILE") }
