@@ -32,6 +32,12 @@ public struct ImageGrid: Sendable, Equatable {
     /// Integer enlargement factor of the finished picture (≥ 1).
     public var upscale: Int
 
+    /// The grid Sift writes for samples: square grey tiles, 2 px of mid-grey between them,
+    /// doubled in size.
+    public static func samples(rows: Int, columns: Int, side: Int, upscale: Int = 2) -> ImageGrid {
+        ImageGrid(rows: rows, columns: columns, tileHeight: side, tileWidth: side, padding: 2, background: 128, upscale: upscale)
+    }
+
     /// Creates a grid description; values are checked when composing.
     public init(rows: Int, columns: Int, tileHeight: Int = 28, tileWidth: Int = 28,
                 channels: Int = 1, layout: Layout = .interleaved, padding: Int = 2,

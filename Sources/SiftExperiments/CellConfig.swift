@@ -1,6 +1,7 @@
 import Foundation
 import SiftModels
 import SiftSearch
+import SiftTensor
 
 /// The search algorithm of one cell, with its parameters.
 public enum AlgorithmConfig: Equatable, Sendable {
@@ -172,12 +173,7 @@ public struct CellConfig: Equatable, Sendable {
     }
 
     /// 16 hex digits of a 64-bit FNV-1a hash of ``canonicalJSON``.
-    public var id: String {
-        var h: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in canonicalJSON.utf8 { h = (h ^ UInt64(byte)) &* 0x0000_0100_0000_01b3 }
-        let hex = String(h, radix: 16)
-        return String(repeating: "0", count: 16 - hex.count) + hex
-    }
+    public var id: String { FNV1a.hex(canonicalJSON.utf8) }
 
     /// The resolved configuration as YAML (for `config.yaml`).
     public var yaml: String {

@@ -153,8 +153,7 @@ public final class ExperimentRunner {
                                                  reference: try factory.referenceSet(), options: metricOptions)
         let id = cell.id
         try store.write(Data(cell.config.yaml.utf8), cell: id, file: "config.yaml")
-        let grid = ImageGrid(rows: task.classes.count, columns: task.perClass, tileHeight: sit.config.imageSize, tileWidth: sit.config.imageSize,
-                             padding: 2, background: 128, upscale: 2)
+        let grid = ImageGrid.samples(rows: task.classes.count, columns: task.perClass, side: sit.config.imageSize)
         try store.write(try grid.compose(outcome.images.data, count: task.count).encode(), cell: id, file: "samples.png")
         var selection = Data()
         for (i, chosen) in outcome.chosen.enumerated() {

@@ -62,8 +62,7 @@ struct EvalCommand: ParsableCommand {
         if let png {
             let columns = min(perClass, 16)
             let shown = keys.indices.filter { keys[$0].sample < columns }
-            let grid = ImageGrid(rows: sit.config.classes, columns: columns, tileHeight: sit.config.imageSize, tileWidth: sit.config.imageSize,
-                                 padding: 2, background: 128, upscale: 2)
+            let grid = ImageGrid.samples(rows: sit.config.classes, columns: columns, side: sit.config.imageSize)
             let per = images.count / keys.count
             let url = URL(fileURLWithPath: png)
             try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)

@@ -39,8 +39,7 @@ struct SampleCommand: ParsableCommand {
         let seconds = Date().timeIntervalSince(start)
         let columns = classIndex == nil ? count : Int(Double(count).squareRoot().rounded(.up))
         let rows = (labels.count + columns - 1) / columns
-        let grid = ImageGrid(rows: rows, columns: columns, tileHeight: sit.config.imageSize, tileWidth: sit.config.imageSize,
-                             padding: 2, background: 128, upscale: 2)
+        let grid = ImageGrid.samples(rows: rows, columns: columns, side: sit.config.imageSize)
         let url = URL(fileURLWithPath: out)
         try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
         try grid.compose(x.data, count: labels.count).write(to: url)

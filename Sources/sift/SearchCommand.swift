@@ -107,8 +107,7 @@ struct SearchCommand: ParsableCommand {
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
         var records = [[String: Any]]()
         for o in outcomes {
-            let grid = ImageGrid(rows: o.images.shape[0] / perClass, columns: perClass, tileHeight: sit.config.imageSize,
-                                 tileWidth: sit.config.imageSize, padding: 2, background: 128, upscale: 2)
+            let grid = ImageGrid.samples(rows: o.images.shape[0] / perClass, columns: perClass, side: sit.config.imageSize)
             try grid.compose(o.images.data, count: o.images.shape[0]).write(to: url.appendingPathComponent("\(o.algorithm)-\(o.budgetName)-\(o.budget).png"))
             records.append(["algorithm": o.algorithm, o.budgetName: o.budget, "mean_score": o.meanScore, "trace": o.trace,
                             "ledger": o.ledger.summary, "chosen_candidates": o.chosen.map(\.key.candidate)])

@@ -57,13 +57,7 @@ public struct ReferenceSet: Sendable {
 
     /// 64-bit FNV-1a of a file's bytes, as 16 hex digits.
     public static func fileHash(_ url: URL) throws -> String {
-        let data = try Data(contentsOf: url)
-        var h: UInt64 = 0xcbf2_9ce4_8422_2325
-        data.withUnsafeBytes { raw in
-            for byte in raw { h = (h ^ UInt64(byte)) &* 0x0000_0100_0000_01b3 }
-        }
-        let hex = String(h, radix: 16)
-        return String(repeating: "0", count: 16 - hex.count) + hex
+        FNV1a.hex(try Data(contentsOf: url))
     }
 }
 

@@ -104,22 +104,9 @@ public struct ZeroOrderSearch {
             }
             let out = generator.generate(keys, initial: noises, earlyPrediction: verifier.needsEarlyPrediction)
             generated += keys.count
-            // Pools: the pivot first, then its neighbours.
-            var order = [Int]()
-            for i in 0..<s { order.append(-1 - i); order += (0..<n).map { i * n + $0 } }
-            func rows(_ t: Tensor, _ pivotsT: Tensor) -> Tensor {
-                var values = [Float]()
-                values.reserveCapacity(order.count * per)
-                for o in order {
-                    if o < 0 {
-                        let i = -1 - o
-                        values += pivotsT.data[(i * per)..<((i + 1) * per)]
-                    } else {
-                        values += t.data[(o * per)..<((o + 1) * per)]
-                    }
-                }
-                return Tensor(values, shape: [order.count] + generator.sampleShape)
-            }
+            // Pools: the pivot first, then its neighbours — rows of [pivots (S); neighbours (S·N)].
+            let order = (0..<s).flatMap { i in [i] + (0..<n).map { s + i * n + $0 } }
+            func rows(_ t: Tensor, _ pivotsT: Tensor) -> Tensor { Tensor.concat([pivotsT, t], axis: 0).rows(order) }
             let batch = CandidateBatch(images: rows(out.images, pivotImages.images), labels: slots.flatMap { [Int](repeating: $0.classIndex, count: n + 1) },
                                        earlyPrediction: out.early.map { rows($0, pivotImages.early!) },
                                        pools: (0..<s).map { ($0 * (n + 1))..<(($0 + 1) * (n + 1)) })
