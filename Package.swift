@@ -28,7 +28,7 @@ let libraries: [Target] = [
     .target(name: "SiftModels", dependencies: ["SiftTensor", "SiftNN", "SiftData"], swiftSettings: optimised),
     .target(name: "SiftMetrics", dependencies: ["SiftTensor", "COpenBLAS"], swiftSettings: optimised),
     .target(name: "SiftSearch", dependencies: ["SiftTensor", "SiftNN", "SiftData", "SiftModels", "SiftMetrics"], swiftSettings: optimised),
-    .target(name: "SiftReport", dependencies: [.product(name: "Yams", package: "Yams")], swiftSettings: optimised),
+    .target(name: "SiftReport", dependencies: ["SiftMetrics", .product(name: "Yams", package: "Yams")], swiftSettings: optimised),
     .target(
         name: "SiftExperiments",
         dependencies: ["SiftTensor", "SiftData", "SiftModels", "SiftMetrics", "SiftSearch", .product(name: "Yams", package: "Yams")],

@@ -40,7 +40,7 @@ public enum AlgorithmConfig: Equatable, Sendable {
 
 /// One fully resolved cell of an experiment: every setting with its default filled in.
 public struct CellConfig: Equatable, Sendable {
-    public static let topKeys = ["name", "description", "seed", "model", "sampler", "samples", "verifier", "algorithm", "metrics", "grid", "zip"]
+    public static let topKeys = ["name", "description", "seed", "model", "sampler", "samples", "verifier", "algorithm", "metrics", "held_out", "grid", "zip"]
     public static let metricNames = ["fid", "is", "kid", "precision", "recall", "class_fid"]
 
     public var name: String
@@ -54,6 +54,9 @@ public struct CellConfig: Equatable, Sendable {
     public var verifier: String
     public var algorithm: AlgorithmConfig
     public var metrics: [String]
+    /// Verifiers that score every final sample as evaluation metrics (not used in the search,
+    /// not charged): per-sample verifiers only. Recorded as `held_out.<name>` (mean score).
+    public var heldOut: [String]
 
     /// Reads a cell from its expanded tree (no `grid`/`zip` left), validating every key.
     public init(tree: ConfigTree) throws {
@@ -103,6 +106,27 @@ public struct CellConfig: Equatable, Sendable {
             throw ConfigError(origin, "unknown metric '\(m)'; valid metrics: \(Self.metricNames.joined(separator: ", "))")
         }
         metrics = metricList.map(\.0)
+        var isPathSearch = false
+        if case .paths = algorithm { isPathSearch = true }
+        heldOut = try Self.readHeldOut(top, pathSearch: isPathSearch)
+    }
+
+    /// `held_out: [clf-mlp, self-similarity, …]`: distinct single per-sample verifiers.
+    static func readHeldOut(_ top: ConfigReader, pathSearch: Bool) throws -> [String] {
+        let list = try top.strings("held_out") ?? []
+        for (name, origin) in list {
+            do { try VerifierFactory.validate(name) } catch { throw ConfigError(origin, "'held_out': \(error)") }
+            if name == "fid-oracle" {
+                throw ConfigError(origin, "'held_out' takes per-sample verifiers (is-oracle, clf-mlp, clf-vit, self-similarity[:network]); fid-oracle scores a set — FID is already a metric")
+            }
+            if pathSearch && name.hasPrefix("self-similarity") {
+                throw ConfigError(origin, "'held_out': paths search cannot report \(name) (its samples have no t = 0.6 prediction of a full generation)")
+            }
+        }
+        if let repeated = Dictionary(grouping: list, by: \.0).first(where: { $0.value.count > 1 }) {
+            throw ConfigError(repeated.value[1].1, "'held_out' lists '\(repeated.key)' twice")
+        }
+        return list.map(\.0)
     }
 
     /// `verifier: clf-vit`, or `verifier: {ensemble: mean-rank, members: [clf-vit, clf-mlp], weights: [...]}`.
@@ -161,13 +185,15 @@ public struct CellConfig: Equatable, Sendable {
     /// The canonical resolved configuration: what identifies the cell (name and description,
     /// which do not change results, are left out).
     public var canonicalJSON: String {
-        let object: [String: Any] = [
+        var object: [String: Any] = [
             "seed": Int(seed), "model": model,
             "sampler": ["solver": sampler.solver.rawValue, "final_steps": sampler.finalSteps, "search_steps": sampler.searchSteps,
                         "guidance": Double(sampler.guidance)],
             "samples": ["per_class": perClass, "classes": classes],
             "verifier": verifier, "algorithm": algorithm.parameters, "metrics": metrics.sorted(),
         ]
+        // Only when set, so that cells without held-out verifiers keep their ids.
+        if !heldOut.isEmpty { object["held_out"] = heldOut.sorted() }
         let data = try! JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
         return String(decoding: data, as: UTF8.self)
     }
@@ -184,6 +210,7 @@ public struct CellConfig: Equatable, Sendable {
                   "  classes: [\(classes.map(String.init).joined(separator: ", "))]", "verifier: \(ConfigTree.quote(verifier))", "algorithm:"]
         lines += algorithm.parameters.sorted { $0.key == "kind" || ($1.key != "kind" && $0.key < $1.key) }.map { "  \($0.key): \($0.value)" }
         lines.append("metrics: [\(metrics.joined(separator: ", "))]")
+        if !heldOut.isEmpty { lines.append("held_out: [\(heldOut.map(ConfigTree.quote).joined(separator: ", "))]") }
         return lines.joined(separator: "\n") + "\n"
     }
 }

@@ -152,6 +152,13 @@ extension ConfigTree {
         case .map(let entries, _): return "{" + entries.map { "\($0.key): \($0.value.flow)" }.joined(separator: ", ") + "}"
         }
     }
+
+    /// A value as a label (axis values in summaries and tables): a scalar's own text, unquoted;
+    /// lists and maps in flow style.
+    public var label: String {
+        if case .scalar(let s, _, _) = self { return s }
+        return flow
+    }
 }
 
 extension String {

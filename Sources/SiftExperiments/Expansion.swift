@@ -71,7 +71,7 @@ public enum ExperimentExpansion {
                 for (k, key) in axes[a].keys.enumerated() {
                     let value = axes[a].rows[row][k]
                     cell = cell.setting(key, to: value)
-                    labels.append((key.joined(separator: "."), value.flow))
+                    labels.append((key.joined(separator: "."), value.label))
                 }
             }
             return ExperimentCell(config: try CellConfig(tree: cell), axes: labels, index: index)

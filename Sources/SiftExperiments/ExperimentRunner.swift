@@ -103,8 +103,11 @@ public final class ExperimentRunner {
         case .random:
             // One pool of the group's largest N (with t = 0.6 predictions if any verifier needs them).
             let budgets = group.map { cell -> Int in if case .random(let n) = cell.config.algorithm { return n }; return 1 }
-            let needsEarly = try group.contains { try factory.make(spec: $0.config.verifier).needsEarlyPrediction }
+            let recordEarly = try heldOutNeedsEarly(first)
+            let reuse = first.sampler.searchSteps == first.sampler.finalSteps
+            let needsEarly = try group.contains { try factory.make(spec: $0.config.verifier).needsEarlyPrediction } || (reuse && recordEarly)
             let poolContext = SearchContext(model: sit, settings: first.sampler) { try self.factory.make(spec: first.verifier) }
+            poolContext.onGenerated = { [progress] in progress.advance($0) }
             progress.begin(cell: group.map(\.id).joined(separator: ","), samples: task.count * budgets.max()!)
             let pool = budgets.max()! > 1 || first.sampler.searchSteps == first.sampler.finalSteps
                 ? RandomSearch.Pool.generate(task, nMax: budgets.max()!, earlyPrediction: needsEarly, context: poolContext) : nil
@@ -114,6 +117,7 @@ public final class ExperimentRunner {
                 let cells = byVerifier[verifier]!
                 let start = Date()
                 let context = SearchContext(model: sit, settings: first.sampler) { try self.factory.make(spec: verifier) }
+                context.recordEarlyPrediction = recordEarly
                 let ns = cells.map { cell -> Int in if case .random(let n) = cell.config.algorithm { return n }; return 1 }
                 var outcomes = try RandomSearch(candidates: ns).run(task, context: context, pool: pool)
                 try SearchEngine.scoreFinalSamples(&outcomes, task: task, context: context)
@@ -128,6 +132,8 @@ public final class ExperimentRunner {
             let start = Date()
             progress.begin(cell: cell.id, samples: task.count * (1 + neighbours * iterations))
             let context = SearchContext(model: sit, settings: first.sampler) { try self.factory.make(spec: first.verifier) }
+            context.onGenerated = { [progress] in progress.advance($0) }
+            context.recordEarlyPrediction = try heldOutNeedsEarly(first)
             let outcome = try SearchEngine.run(.zeroOrder(try ZeroOrderSearch(neighbours: neighbours, iterations: [iterations], tau: tau, restart: restart)),
                                                task: task, context: context)[0]
             try write(cell, outcome: outcome, task: task, sit: sit, start: start)
@@ -137,11 +143,17 @@ public final class ExperimentRunner {
             let start = Date()
             progress.begin(cell: cell.id, samples: task.count * paths * width)
             let context = SearchContext(model: sit, settings: first.sampler) { try self.factory.make(spec: first.verifier) }
+            context.onGenerated = { [progress] in progress.advance($0) }
             let outcome = try SearchEngine.run(.paths(try first.algorithm.pathSearch()), task: task, context: context)[0]
             try write(cell, outcome: outcome, task: task, sit: sit, start: start)
             done.append(cell.id)
         }
         return done
+    }
+
+    /// Whether a held-out verifier of `config` needs the final samples' t = 0.6 predictions.
+    func heldOutNeedsEarly(_ config: CellConfig) throws -> Bool {
+        try config.heldOut.contains { try factory.make($0).needsEarlyPrediction }
     }
 
     /// Computes the metrics of a cell's final samples and writes its files, `metrics.json` last.
@@ -173,12 +185,15 @@ public final class ExperimentRunner {
         if wanted.contains("precision") { metricValues["precision"] = metrics.precision }
         if wanted.contains("recall") { metricValues["recall"] = metrics.recall }
         if wanted.contains("class_fid") { metricValues["class_fid"] = metrics.meanPerClassFID }
+        let heldOut = try SearchEngine.heldOutScores(outcome, task: task, verifiers: try cell.config.heldOut.map { try factory.make($0) })
+        for (name, value) in heldOut { metricValues["held_out.\(name)"] = value }
         let scores = outcome.finalScores ?? outcome.chosen.compactMap(\.searchScore)
-        let mean = scores.isEmpty ? 0 : scores.reduce(0, +) / Double(scores.count)
+        let stats = MeanAndDeviation(scores)
+        let mean = scores.isEmpty ? 0 : stats.mean
         var scoreStats: [String: Any] = ["trace": outcome.trace]
         if !scores.isEmpty {
-            scoreStats["mean"] = mean
-            scoreStats["std"] = (scores.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(scores.count)).squareRoot()
+            scoreStats["mean"] = stats.mean
+            scoreStats["std"] = stats.std
             scoreStats["min"] = scores.min()!
             scoreStats["max"] = scores.max()!
         }

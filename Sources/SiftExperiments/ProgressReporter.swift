@@ -12,6 +12,8 @@ public final class ProgressReporter: @unchecked Sendable {
     private var started = Date()
     private var cellStart = Date()
     private var samples = 0, samplesDone = 0
+    /// Candidates generated so far in the current cell (or group).
+    private var generated = 0
     private var current = ""
     private var timer: DispatchSourceTimer?
     private let lock = NSLock()
@@ -53,7 +55,14 @@ public final class ProgressReporter: @unchecked Sendable {
         current = cell.count > 40 ? String(cell.prefix(37)) + "…" : cell
         cellStart = Date()
         self.samples = samples
+        generated = 0
         if !live { write("[\(done)/\(total)] running \(current) (\(samples) candidate samples)\n") }
+    }
+
+    /// Counts candidates generated in the current cell (called from the search's solver loop).
+    func advance(_ candidates: Int) {
+        lock.lock(); defer { lock.unlock() }
+        generated += candidates
     }
 
     func end(cell: String, summary: String) {
@@ -68,9 +77,12 @@ public final class ProgressReporter: @unchecked Sendable {
     func redraw() {
         lock.lock(); defer { lock.unlock() }
         let elapsed = Date().timeIntervalSince(started)
-        let rate = elapsed > 0 ? Double(samplesDone) / elapsed : 0
+        // Candidates of finished cells plus those generated in the current one.
+        let inCell = samples > 0 ? min(generated, samples) : 0
+        let rate = elapsed > 0 ? Double(samplesDone + inCell) / elapsed : 0
         let eta = done > 0 ? elapsed / Double(done) * Double(total - done) : .nan
-        let line = String(format: "[%d/%d] %@ · %.0f samples/s · elapsed %.0f s · ETA %@", done, total, current, rate, elapsed,
+        let cellPart = samples > 0 ? String(format: " · %d/%d candidates", inCell, samples) : ""
+        let line = String(format: "[%d/%d] %@%@ · %.0f samples/s · elapsed %.0f s · ETA %@", done, total, current, cellPart, rate, elapsed,
                           eta.isFinite ? String(format: "%.0f s", eta) : "?")
         write(live ? "\r\u{1B}[K" + line : line + "\n")
     }

@@ -44,9 +44,8 @@ public enum InceptionScore {
             }
             scores.append(exp(kl / Double(hi - lo)))
         }
-        let mean = scores.reduce(0, +) / Double(splits)
-        let variance = scores.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(splits)
-        return Result(mean: mean, std: variance.squareRoot(), splitScores: scores)
+        let stats = MeanAndDeviation(scores)
+        return Result(mean: stats.mean, std: stats.std, splitScores: scores)
     }
 
     /// The rows of `logits` in a keyed random order (a Philox permutation of `seed`).

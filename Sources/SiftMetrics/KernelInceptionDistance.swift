@@ -31,9 +31,8 @@ public enum KernelInceptionDistance {
             let b = sampleWithoutReplacement(m, of: fake.rows, rng: rng.stream(UInt64(s), 1))
             values.append(mmd2(real.selecting(rows: a), fake.selecting(rows: b)))
         }
-        let mean = values.reduce(0, +) / Double(values.count)
-        let variance = values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(values.count)
-        return Result(mean: mean, std: variance.squareRoot(), subsets: subsets, subsetSize: m)
+        let stats = MeanAndDeviation(values)
+        return Result(mean: stats.mean, std: stats.std, subsets: subsets, subsetSize: m)
     }
 
     /// Unbiased MMD² of two equally sized sets with the cubic kernel:

@@ -7,10 +7,25 @@ public struct PlotSeries: Sendable {
     public var points: [(x: Double, y: Double)]
     /// A dashed baseline (e.g. "more denoising steps").
     public var dashed: Bool
-    public init(name: String, points: [(x: Double, y: Double)], dashed: Bool = false) {
+    /// Points joined by a line (false: a scatter of small translucent markers).
+    public var connected: Bool
+    public init(name: String, points: [(x: Double, y: Double)], dashed: Bool = false, connected: Bool = true) {
         self.name = name
         self.points = points
         self.dashed = dashed
+        self.connected = connected
+    }
+}
+
+/// A highlighted point with a note (e.g. where a smaller model with search overtakes a larger one).
+public struct PlotMark: Sendable {
+    public var x: Double
+    public var y: Double
+    public var label: String
+    public init(x: Double, y: Double, label: String) {
+        self.x = x
+        self.y = y
+        self.label = label
     }
 }
 
@@ -21,6 +36,8 @@ public struct LinePlot: Sendable {
     public var xLabel: String
     public var yLabel: String
     public var series: [PlotSeries]
+    /// Circled points with a note, drawn over the series.
+    public var marks = [PlotMark]()
     public var logX = true
     public var width = 640.0
     public var height = 420.0
@@ -107,18 +124,70 @@ public struct LinePlot: Sendable {
         for (i, s) in series.enumerated() {
             let colour = Self.colours[i % Self.colours.count], marker = Self.markers[i % Self.markers.count]
             let points = drawable(s).sorted { $0.x < $1.x }.compactMap { pixel(x: $0.x, y: $0.y) }
-            if points.count > 1 {
+            if s.connected && points.count > 1 {
                 let d = points.enumerated().map { "\($0.offset == 0 ? "M" : "L")\(f($0.element.x)) \(f($0.element.y))" }.joined(separator: " ")
                 out.append(#"<path d="\#(d)" fill="none" stroke="\#(colour)" stroke-width="2"\#(s.dashed ? #" stroke-dasharray="6 4""# : "")/>"#)
             }
-            for p in points { out.append(shape(marker, at: p, colour: colour)) }
+            for p in points {
+                out.append(s.connected ? shape(marker, at: p, colour: colour)
+                           : #"<circle cx="\#(f(p.x))" cy="\#(f(p.y))" r="2.5" fill="\#(colour)" fill-opacity="0.45"/>"#)
+            }
             let ly = top + 12 + Double(i) * 20, lx = right + 14
-            out.append(#"<line x1="\#(f(lx))" y1="\#(f(ly))" x2="\#(f(lx + 24))" y2="\#(f(ly))" stroke="\#(colour)" stroke-width="2"\#(s.dashed ? #" stroke-dasharray="6 4""# : "")/>"#)
-            out.append(shape(marker, at: (lx + 12, ly), colour: colour))
+            if s.connected {
+                out.append(#"<line x1="\#(f(lx))" y1="\#(f(ly))" x2="\#(f(lx + 24))" y2="\#(f(ly))" stroke="\#(colour)" stroke-width="2"\#(s.dashed ? #" stroke-dasharray="6 4""# : "")/>"#)
+                out.append(shape(marker, at: (lx + 12, ly), colour: colour))
+            } else {
+                out.append(#"<circle cx="\#(f(lx + 12))" cy="\#(f(ly))" r="3.5" fill="\#(colour)" fill-opacity="0.6"/>"#)
+            }
             out.append(#"<text x="\#(f(lx + 30))" y="\#(f(ly + 4))">\#(escape(s.name))</text>"#)
+        }
+        // Marks: a ring around the point and its note, placed where it hides the least.
+        var obstacles = drawnPixels()
+        for mark in marks {
+            guard mark.x.isFinite, mark.y.isFinite, !logX || mark.x > 0, let p = pixel(x: mark.x, y: mark.y) else { continue }
+            out.append(#"<circle cx="\#(f(p.x))" cy="\#(f(p.y))" r="10" fill="none" stroke="rgb(0,0,0)" stroke-width="1.5"/>"#)
+            let note = notePlacement(at: p, width: 6.2 * Double(mark.label.count), obstacles: obstacles)
+            out.append(#"<text x="\#(f(note.x))" y="\#(f(note.y))" text-anchor="\#(note.anchor)" font-size="11">\#(escape(mark.label))</text>"#)
+            // Later notes avoid this one: its box as a grid of covered pixels.
+            let width = 6.2 * Double(mark.label.count), x0 = note.anchor == "start" ? note.x : note.x - width
+            for gx in stride(from: x0, through: x0 + width, by: 4) { for gy in stride(from: note.y - 10, through: note.y + 2, by: 4) { obstacles.append((gx, gy)) } }
         }
         out.append("</svg>")
         return out.joined(separator: "\n") + "\n"
+    }
+
+    /// Pixels covered by the series: their markers and points every ~3 px along their lines.
+    func drawnPixels() -> [(x: Double, y: Double)] {
+        var out = [(x: Double, y: Double)]()
+        for s in series {
+            let points = drawable(s).sorted { $0.x < $1.x }.compactMap { pixel(x: $0.x, y: $0.y) }
+            out += points
+            guard s.connected else { continue }
+            for (a, b) in zip(points, points.dropFirst()) {
+                let steps = max(1, Int((hypot(b.x - a.x, b.y - a.y) / 3).rounded(.up)))
+                for k in 1..<steps { let t = Double(k) / Double(steps); out.append((a.x + (b.x - a.x) * t, a.y + (b.y - a.y) * t)) }
+            }
+        }
+        return out
+    }
+
+    /// Where a note of `width` px beside a ring at `p` goes: of the spots above-right,
+    /// below-right, above-left and below-left that fit inside the plot area, the one whose text
+    /// box covers the fewest drawn pixels (the first of equals).
+    func notePlacement(at p: (x: Double, y: Double), width: Double, obstacles: [(x: Double, y: Double)]) -> (x: Double, y: Double, anchor: String) {
+        let left = margins.left, right = self.width - margins.right, top = margins.top, bottom = height - margins.bottom
+        let spots: [(x: Double, y: Double, anchor: String)] = [(p.x + 14, p.y - 14, "start"), (p.x + 14, p.y + 24, "start"),
+                                                                (p.x - 14, p.y - 14, "end"), (p.x - 14, p.y + 24, "end")]
+        func box(_ s: (x: Double, y: Double, anchor: String)) -> (x0: Double, x1: Double, y0: Double, y1: Double) {
+            let x0 = s.anchor == "start" ? s.x : s.x - width
+            return (x0 - 2, x0 + width + 2, s.y - 12, s.y + 4)
+        }
+        func fits(_ b: (x0: Double, x1: Double, y0: Double, y1: Double)) -> Bool { b.x0 >= left && b.x1 <= right && b.y0 >= top && b.y1 <= bottom }
+        func covered(_ b: (x0: Double, x1: Double, y0: Double, y1: Double)) -> Int {
+            obstacles.filter { $0.x >= b.x0 - 4 && $0.x <= b.x1 + 4 && $0.y >= b.y0 - 4 && $0.y <= b.y1 + 4 }.count
+        }
+        let candidates = spots.filter { fits(box($0)) }
+        return (candidates.isEmpty ? spots : candidates).min { covered(box($0)) < covered(box($1)) } ?? spots[0]
     }
 
     func shape(_ marker: String, at p: (x: Double, y: Double), colour: String) -> String {

@@ -14,7 +14,39 @@ public enum Report {
         public var baseline: URL?
         public var baselineName = "more denoising steps"
         public var title: String?
+        /// Circle where a cheaper series (a smaller model) with search first beats a costlier
+        /// series' no-search point (its cheapest point).
+        public var markCrossovers = false
         public init() {}
+    }
+
+    /// Metrics where lower is better.
+    static let lowerIsBetter: Set<String> = ["fid", "kid", "class_fid"]
+
+    /// For each pair of series where A's cheapest point costs less than B's and is worse than
+    /// B's cheapest (no-search) point, the first point of A (by x) that beats B's cheapest point;
+    /// one mark per point ("A with search beats B, C without").
+    public static func crossovers(_ series: [PlotSeries], lowerIsBetter: Bool) -> [PlotMark] {
+        func drawable(_ s: PlotSeries) -> [(x: Double, y: Double)] { s.points.filter { $0.x.isFinite && $0.y.isFinite }.sorted { $0.x < $1.x } }
+        func beats(_ a: Double, _ b: Double) -> Bool { lowerIsBetter ? a < b : a > b }
+        var marks = [PlotMark]()
+        for a in series where !a.dashed {
+            let pa = drawable(a)
+            guard let a0 = pa.first else { continue }
+            var beaten = [(x: Double, y: Double, name: String)]()
+            for b in series where b.name != a.name && !b.dashed {
+                guard let b0 = drawable(b).first, a0.x < b0.x, !beats(a0.y, b0.y),
+                      let win = pa.first(where: { beats($0.y, b0.y) }) else { continue }
+                beaten.append((win.x, win.y, b.name))
+            }
+            var points = [(x: Double, y: Double)]()
+            for w in beaten where !points.contains(where: { $0 == (w.x, w.y) }) { points.append((w.x, w.y)) }
+            for p in points {
+                let names = beaten.filter { $0.x == p.x && $0.y == p.y }.map(\.name)
+                marks.append(PlotMark(x: p.x, y: p.y, label: "\(a.name) with search beats \(names.joined(separator: ", ")) without"))
+            }
+        }
+        return marks
     }
 
     public static let xColumns = ["nfe": ("ledger.nfe_per_sample", "Inference compute (NFE per sample, log scale)"),
@@ -89,8 +121,9 @@ public enum Report {
                 let points = self.series(baselineRows, x: xColumn, metric: column, seriesKey: "algorithm").flatMap(\.points)
                 series.append(PlotSeries(name: options.baselineName, points: points.sorted { $0.x < $1.x }, dashed: true))
             }
-            let plot = LinePlot(title: "\(options.title ?? name): \(shortNames[metric] ?? metric) vs compute",
+            var plot = LinePlot(title: "\(options.title ?? name): \(shortNames[metric] ?? metric) vs compute",
                                 xLabel: xLabel, yLabel: label, series: series)
+            if options.markCrossovers { plot.marks = crossovers(series, lowerIsBetter: lowerIsBetter.contains(metric)) }
             let file = out.appendingPathComponent("\(metric)-vs-\(options.x).svg")
             try write(Data(plot.svg().utf8), to: file)
             written.append(file)
@@ -111,29 +144,47 @@ public enum Report {
     static func page(name: String, plots: [(String, String)], rows: [[String: Any]], results: URL, out: URL) -> String {
         let columns = Array(Set(rows.flatMap(\.keys))).filter { $0.hasPrefix("axis.") }.sorted()
             + ["ledger.nfe_per_sample", "ledger.gflops_per_sample", "score.mean", "fid", "is_mean", "kid_mean", "precision", "recall"]
-        var html = """
-        <!DOCTYPE html>
-        <html lang="en"><head><meta charset="utf-8"><title>\(escape(name)) — Sift report</title>
-        <style>body{font-family:sans-serif;margin:24px;color:#222}table{border-collapse:collapse;font-size:13px}
-        td,th{border:1px solid #ccc;padding:3px 6px;text-align:right}th{background:#f3f3f3}img.plot{max-width:100%;margin:8px 0}
-        img.grid{image-rendering:pixelated;max-width:360px}</style></head><body>
-        <h1>\(escape(name))</h1>
-        <p>\(rows.count) cells. Plots use the total denoiser NFE (search + final) or GFLOPs per sample on a log axis.</p>
-
-        """
-        for (file, label) in plots { html += "<h2>\(escape(label))</h2>\n<img class=\"plot\" src=\"\(escape(file))\" alt=\"\(escape(label))\">\n" }
+        var html = head(title: name)
+            + "<p>\(rows.count) cells. Plots use the total denoiser NFE (search + final) or GFLOPs per sample on a log axis.</p>\n"
+            + images(plots)
         html += "<h2>Cells</h2>\n<table>\n<tr><th>cell</th>" + columns.map { "<th>\(escape($0))</th>" }.joined() + "<th>samples</th></tr>\n"
         for row in rows {
             let cell = "\(row["cell"] ?? "")"
             let image = relativePath(from: out, to: results.appendingPathComponent(cell).appendingPathComponent("samples.png"))
             html += "<tr><td>\(escape(cell))</td>" + columns.map { c -> String in
                 guard let v = row[c] else { return "<td></td>" }
-                if let d = number(v), !(v is String) { return "<td>\(String(format: abs(d) >= 100 ? "%.1f" : "%.3f", d))</td>" }
+                if let d = number(v), !(v is String) {
+                    let text = d == d.rounded() && abs(d) < 1e9 ? String(format: "%.0f", d) : String(format: abs(d) >= 100 ? "%.1f" : "%.3f", d)
+                    return "<td>\(text)</td>"
+                }
                 return "<td>\(escape("\(v)"))</td>"
             }.joined() + "<td><img class=\"grid\" src=\"\(escape(image))\" alt=\"samples of \(escape(cell))\"></td></tr>\n"
         }
         html += "</table>\n</body></html>\n"
         return html
+    }
+
+    /// The page's head, style and title heading (the body stays open).
+    static func head(title: String) -> String {
+        """
+        <!DOCTYPE html>
+        <html lang="en"><head><meta charset="utf-8"><title>\(escape(title)) — Sift report</title>
+        <style>body{font-family:sans-serif;margin:24px;color:#222}table{border-collapse:collapse;font-size:13px}
+        td,th{border:1px solid #ccc;padding:3px 6px;text-align:right}th{background:#f3f3f3}img.plot{max-width:100%;margin:8px 0}
+        img.grid{image-rendering:pixelated;max-width:360px}</style></head><body>
+        <h1>\(escape(title))</h1>
+
+        """
+    }
+
+    /// One heading and image per plot `(file, label)`.
+    static func images(_ plots: [(String, String)]) -> String {
+        plots.map { file, label in "<h2>\(escape(label))</h2>\n<img class=\"plot\" src=\"\(escape(file))\" alt=\"\(escape(label))\">\n" }.joined()
+    }
+
+    /// A page of plots and ready-made HTML tables (for scatter and matrix figures).
+    static func simplePage(title: String, intro: String, plots: [(String, String)], tables: String) -> String {
+        head(title: title) + "<p>\(escape(intro))</p>\n" + images(plots) + tables + "</body></html>\n"
     }
 
     /// A relative path from folder `from` to file `to` (both absolute after standardising).

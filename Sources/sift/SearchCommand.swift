@@ -11,18 +11,10 @@ struct SearchCommand: ParsableCommand {
         commandName: "search",
         abstract: "Search over noises or paths with a verifier; prints NFE per sample and the mean verifier score per budget.")
 
-    @Option(help: "Zoo name (sit-s, sit-b, sit-l) or path to a weights file.") var model: String
+    @OptionGroup var sampling: SamplingOptions
     @Option(help: "Verifier: fid-oracle, is-oracle, clf-mlp, clf-vit, self-similarity[:network], or an ensemble such as mean-rank(clf-vit,clf-mlp) or zscore(clf-vit:2,clf-mlp:1).")
     var verifier: String
     @Option(help: "random, zero-order or paths.") var algorithm: String = "random"
-    @Option(name: .customLong("per-class"), help: "Samples per class.") var perClass = 10
-    @Option(help: "Classes to sample (comma list); default all.") var classes: String?
-    @Option(name: .customLong("search-steps"), help: "Solver steps of each candidate during search.") var searchSteps = 10
-    @Option(name: .customLong("final-steps"), help: "Solver steps of the final generation.") var finalSteps = 25
-    @Option(help: "euler, heun or sde.") var solver = "heun"
-    @Option(help: "Classifier-free guidance scale (1 = none).") var guidance: Float = 1
-    @Option(help: "Seed of every keyed noise.") var seed: UInt64 = 0
-    @Option(name: .customLong("batch-size"), help: "Candidates per solver call.") var batchSize = 256
     @Option(help: "random: candidates per sample, a comma list of budgets from one shared pool.") var candidates = "1,4,16"
     @Option(help: "zero-order: neighbours per iteration.") var neighbours = 4
     @Option(help: "zero-order: iteration counts to report (comma list).") var iterations = "1,2,3,4"
@@ -37,31 +29,18 @@ struct SearchCommand: ParsableCommand {
     @Option(help: "Folder for a PNG grid per budget and search.json.") var out: String?
 
     func validate() throws {
-        guard Solver(rawValue: solver) != nil else { throw ValidationError("--solver must be one of \(Solver.allCases.map(\.rawValue).joined(separator: ", ")), got '\(solver)'") }
-        guard perClass >= 1, searchSteps >= 1, finalSteps >= 1, batchSize >= 1 else {
-            throw ValidationError("--per-class, --search-steps, --final-steps and --batch-size must be positive")
-        }
         try VerifierFactory.validate(spec: verifier)
     }
 
     func run() throws {
-        let sit = try ModelZoo.loadSiT(model)
-        let classList = try classes.map { try integers($0, option: "--classes") } ?? Array(0..<sit.config.classes)
-        if let bad = classList.first(where: { !(0..<sit.config.classes).contains($0) }) {
-            throw ValidationError("--classes: \(bad) is not a class of \(model) (0...\(sit.config.classes - 1))")
-        }
+        let sit = try ModelZoo.loadSiT(sampling.model)
+        let task = try sampling.task(for: sit)
         let algorithm = try makeAlgorithm()
-        var settings = SamplingSettings()
-        settings.solver = Solver(rawValue: solver)!
-        settings.searchSteps = searchSteps
-        settings.finalSteps = finalSteps
-        settings.guidance = guidance
-        settings.seed = seed
+        let settings = sampling.settings
         let factory = VerifierFactory { print($0) }
         let spec = verifier
         let context = SearchContext(model: sit, settings: settings) { try factory.make(spec: spec) }
-        context.batchSize = batchSize
-        let task = SearchTask(classes: classList, perClass: perClass)
+        context.batchSize = sampling.batchSize
         let start = Date()
         let outcomes = try SearchEngine.run(algorithm, task: task, context: context)
         let wall = Date().timeIntervalSince(start)
@@ -75,12 +54,12 @@ struct SearchCommand: ParsableCommand {
                        fmt(Double(l.verifierPasses) / s, 1), fmt(l.gflopsPerSample, 2), fmt(o.meanScore, 4),
                        trace.joined(separator: " "), fmt(l.seconds, 1)])
         }
-        print("\(algorithm.name) search, \(model), verifier \(verifier), \(task.count) samples (\(perClass) per class), \(solver) \(searchSteps) search / \(finalSteps) final steps, guidance \(guidance)")
+        print("\(algorithm.name) search, \(sampling.model), verifier \(verifier), \(task.count) samples (\(sampling.perClass) per class), \(sampling.solver) \(settings.searchSteps) search / \(settings.finalSteps) final steps, guidance \(settings.guidance)")
         print(table.render())
         let passes = context.denoiser.forwardPasses
         print(String(format: "wall %.1f s; %d denoiser passes (%.0f NFE/s overall, %.1f candidate generations of %d steps per second)",
-                     wall, passes, Double(passes) / wall, Double(passes) / Double(context.passes(steps: searchSteps)) / wall, searchSteps))
-        if let out { try write(outcomes, to: out, sit: sit, perClass: perClass, wall: wall) }
+                     wall, passes, Double(passes) / wall, Double(passes) / Double(context.passes(steps: settings.searchSteps)) / wall, settings.searchSteps))
+        if let out { try write(outcomes, to: out, sit: sit, perClass: sampling.perClass, wall: wall) }
     }
 
     func makeAlgorithm() throws -> SearchAlgorithm {
@@ -92,13 +71,6 @@ struct SearchCommand: ParsableCommand {
             return .paths(try PathSearch(paths: paths, widths: try integers(width, option: "--width"), sigma: sigma, forward: forward,
                                          backward: backward, length: length))
         default: throw ValidationError("--algorithm must be one of random, zero-order, paths; got '\(algorithm)'")
-        }
-    }
-
-    func integers(_ list: String, option: String) throws -> [Int] {
-        try list.split(separator: ",").map { part in
-            guard let v = Int(part.trimmingCharacters(in: .whitespaces)) else { throw ValidationError("\(option): '\(part)' is not an integer") }
-            return v
         }
     }
 

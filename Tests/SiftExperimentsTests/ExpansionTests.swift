@@ -121,6 +121,21 @@ func expand(_ yaml: String, _ overrides: [String] = []) throws -> [ExperimentCel
         #expect(message(baseYAML, ["verifier=mean-rank(clf-vit:2,clf-mlp:1)"]).contains("mean-rank is unweighted"))
     }
 
+    @Test func heldOutVerifiersAreCheckedWithPositions() throws {
+        #expect(message(baseYAML + "\nheld_out: [clf-vit, fid-oracle]\n").hasPrefix("exp.yaml:14:21: 'held_out' takes per-sample verifiers"))
+        #expect(message(baseYAML + "\nheld_out: [clf-vit, clf-vitt]\n").hasPrefix("exp.yaml:14:21: 'held_out': unknown verifier 'clf-vitt'"))
+        #expect(message(baseYAML + "\nheld_out: [clf-vit, clf-vit]\n") == "exp.yaml:14:21: 'held_out' lists 'clf-vit' twice")
+        #expect(message(baseYAML.replacingOccurrences(of: "  candidates: 2", with: "") + "\nheld_out: [self-similarity]\n", ["algorithm.kind=paths"])
+                .contains("paths search cannot report self-similarity"))
+        // Absent or empty: the id is unchanged (earlier results stay finished); set: a new cell.
+        let plain = try expand(baseYAML)[0]
+        #expect(try expand(baseYAML + "\nheld_out: []\n")[0].id == plain.id)
+        let scored = try expand(baseYAML + "\nheld_out: [self-similarity:clf-mlp, clf-vit]\n")[0]
+        #expect(scored.id != plain.id)
+        #expect(scored.config.heldOut == ["self-similarity:clf-mlp", "clf-vit"])
+        #expect(scored.config.yaml.contains(#"held_out: ["self-similarity:clf-mlp", "clf-vit"]"#))
+    }
+
     @Test func unequalZipAndBadGrid() {
         #expect(message(baseYAML + "\nzip:\n  seed: [1, 2]\n  algorithm.candidates: [1, 2, 3]\n")
                 == "exp.yaml:16:25: 'zip.algorithm.candidates' has 3 values but 'zip.seed' has 2; zipped lists must have equal lengths")

@@ -24,6 +24,8 @@ public final class CandidateGenerator {
     public let noise: GenerationNoise
     /// Candidates per solver call.
     public var batchSize: Int
+    /// Called after each solver call with the number of candidates it generated.
+    public var onGenerated: ((Int) -> Void)?
 
     public init(denoiser: Denoiser, solver: Solver, steps: Int, seed: UInt64, batchSize: Int = 256) {
         precondition(steps >= 1, "CandidateGenerator: steps must be positive")
@@ -70,6 +72,7 @@ public final class CandidateGenerator {
                                     } : nil)
             images += out.data
             if earlyPrediction { early += earlyChunk ?? out.data }
+            onGenerated?(chunk.count)
         }
         let shape = [keys.count] + sampleShape
         return (Tensor(images, shape: shape), earlyPrediction ? Tensor(early, shape: shape) : nil)

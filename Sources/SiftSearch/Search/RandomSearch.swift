@@ -60,17 +60,20 @@ public struct RandomSearch {
         // 1. The pool: every slot's nMax candidates, generated in large batches (slot-major).
         let verifier = try context.makeVerifier()
         let needsPool = nMax > 1 || reuse
+        // The pool needs t = 0.6 predictions to score with, or (steps equal) to hand on to the finals.
+        let poolEarly = verifier.needsEarlyPrediction || (reuse && context.recordEarlyPrediction)
+        let finalEarly = verifier.needsEarlyPrediction || context.recordEarlyPrediction
         // A shared pool is used only if it holds these slots' keys (slot-major), enough candidates
         // and, when needed, the t = 0.6 predictions; otherwise the pool is generated here.
         let fits = { (p: Pool) -> Bool in
-            p.nMax >= nMax && (p.early != nil || !verifier.needsEarlyPrediction) && p.keys.count == s * p.nMax
+            p.nMax >= nMax && (p.early != nil || !poolEarly) && p.keys.count == s * p.nMax
                 && slots.indices.allSatisfy { i in
                     let k = p.keys[i * p.nMax]
                     return k.classIndex == slots[i].classIndex && k.sample == slots[i].sample && k.candidate == 0
                 }
         }
         let given = shared.flatMap { fits($0) ? $0.prefix(nMax, slots: s) : nil }
-        let generated = given ?? (needsPool ? Pool.generate(task, nMax: nMax, earlyPrediction: verifier.needsEarlyPrediction, context: context) : nil)
+        let generated = given ?? (needsPool ? Pool.generate(task, nMax: nMax, earlyPrediction: poolEarly, context: context) : nil)
         let poolKeys = generated?.keys ?? slots
         let pool = generated?.images ?? Tensor(zeros: [0])
         let early = verifier.needsEarlyPrediction ? generated?.early : nil
@@ -128,11 +131,12 @@ public struct RandomSearch {
         // winner is generated once with finalSteps, and each budget is charged for its own slots.
         var finalImages = [Int: (images: Tensor, early: Tensor?)]()
         if reuse {
-            for (n, choice) in choices { finalImages[n] = (pool.rows(choice.winners), early?.rows(choice.winners)) }
+            let poolEarlyImages = finalEarly ? generated?.early : nil
+            for (n, choice) in choices { finalImages[n] = (pool.rows(choice.winners), poolEarlyImages?.rows(choice.winners)) }
         } else {
             let distinct = Array(Set(choices.values.flatMap(\.winners))).sorted()
             let (regenerated, seconds) = context.timed {
-                context.generator(steps: settings.finalSteps).generate(distinct.map { poolKeys[$0] }, earlyPrediction: verifier.needsEarlyPrediction)
+                context.generator(steps: settings.finalSteps).generate(distinct.map { poolKeys[$0] }, earlyPrediction: finalEarly)
             }
             let row = Dictionary(uniqueKeysWithValues: distinct.enumerated().map { ($1, $0) })
             for (n, choice) in choices {

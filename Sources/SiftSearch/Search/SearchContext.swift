@@ -37,6 +37,12 @@ public final class SearchContext {
     public let makeVerifier: () throws -> Verifier
     /// Candidates per solver call.
     public var batchSize = 256
+    /// Also record the t = 0.6 data prediction of every final sample (``SearchOutcome/early``),
+    /// even when the search verifier does not need it — for held-out self-similarity scores.
+    /// Costs no NFE (the prediction is read from a solver step that runs anyway).
+    public var recordEarlyPrediction = false
+    /// Called after each solver batch of candidates with how many were generated (progress).
+    public var onGenerated: ((Int) -> Void)?
 
     public init(model: SiT, settings: SamplingSettings, makeVerifier: @escaping () throws -> Verifier) {
         denoiser = Denoiser(model: model, guidance: settings.guidance)
@@ -46,7 +52,9 @@ public final class SearchContext {
 
     /// A generator with `steps` solver steps on the shared denoiser.
     public func generator(steps: Int) -> CandidateGenerator {
-        CandidateGenerator(denoiser: denoiser, solver: settings.solver, steps: steps, seed: settings.seed, batchSize: batchSize)
+        let generator = CandidateGenerator(denoiser: denoiser, solver: settings.solver, steps: steps, seed: settings.seed, batchSize: batchSize)
+        generator.onGenerated = onGenerated
+        return generator
     }
 
     /// Denoiser passes of generating one candidate with `steps` steps.

@@ -43,4 +43,24 @@ public enum SearchEngine {
             outcomes[i].finalScores = try reporter.score(CandidateBatch(images: outcomes[i].images, labels: labels, earlyPrediction: outcomes[i].early))
         }
     }
+
+    /// The mean score of an outcome's final samples under each of `verifiers` — verifiers the
+    /// search did not use (held out), as evaluation metrics; not charged to the ledger. Each
+    /// must score candidates on their own (not pool-relative); a verifier that needs t = 0.6
+    /// predictions needs ``SearchOutcome/early`` (``SearchContext/recordEarlyPrediction``).
+    public static func heldOutScores(_ outcome: SearchOutcome, task: SearchTask, verifiers: [Verifier]) throws -> [String: Double] {
+        let labels = task.slots.map(\.classIndex)
+        var means = [String: Double]()
+        for verifier in verifiers {
+            guard !verifier.isPoolRelative else {
+                throw SearchError.unsupported(algorithm: outcome.algorithm, problem: "held-out verifier '\(verifier.name)' scores only within a pool or a set; use a per-sample verifier")
+            }
+            if verifier.needsEarlyPrediction && outcome.early == nil {
+                throw SearchError.unsupported(algorithm: outcome.algorithm, problem: "held-out verifier '\(verifier.name)' needs the final samples' t = 0.6 predictions, which were not recorded")
+            }
+            means[verifier.name] = mean(try verifier.score(CandidateBatch(images: outcome.images, labels: labels,
+                                                                          earlyPrediction: verifier.needsEarlyPrediction ? outcome.early : nil)))
+        }
+        return means
+    }
 }

@@ -63,11 +63,13 @@ public struct ZeroOrderSearch {
         if restart && verifier.isPoolRelative {
             throw SearchError.unsupported(algorithm: "zero-order", problem: "restart compares scores across rounds, which '\(verifier.name)' only ranks within one pool; use restart: false")
         }
+        // t = 0.6 predictions for the verifier, or to hand on with the final samples.
+        let wantEarly = verifier.needsEarlyPrediction || context.recordEarlyPrediction
         let start = Date()
 
         // Pivots start at each slot's keyed noise (candidate 0), generated once.
         var pivots = slots.map { Candidate(noise: noise.initial(classIndex: $0.classIndex, sample: $0.sample), score: -.infinity, key: $0) }
-        var pivotImages = generator.generate(slots, earlyPrediction: verifier.needsEarlyPrediction)
+        var pivotImages = generator.generate(slots, earlyPrediction: wantEarly)
         var best: [(candidate: Candidate, image: [Float], early: [Float]?)?] = [Candidate?](repeating: nil, count: s).map { _ in nil }
         var generated = s           // candidates generated so far (search steps)
         var restarts = [Int](repeating: 0, count: s)
@@ -102,7 +104,7 @@ public struct ZeroOrderSearch {
                     noises.append(Self.neighbour(of: pivots[i].noise, direction: direction, tau: tau))
                 }
             }
-            let out = generator.generate(keys, initial: noises, earlyPrediction: verifier.needsEarlyPrediction)
+            let out = generator.generate(keys, initial: noises, earlyPrediction: wantEarly)
             generated += keys.count
             // Pools: the pivot first, then its neighbours — rows of [pivots (S); neighbours (S·N)].
             let order = (0..<s).flatMap { i in [i] + (0..<n).map { s + i * n + $0 } }
@@ -142,7 +144,7 @@ public struct ZeroOrderSearch {
                         restarts[i] += 1
                         return CandidateKey(classIndex: slots[i].classIndex, sample: slots[i].sample, candidate: restarts[i])
                     }
-                    let fresh = generator.generate(freshKeys, earlyPrediction: verifier.needsEarlyPrediction)
+                    let fresh = generator.generate(freshKeys, earlyPrediction: wantEarly)
                     generated += freshKeys.count
                     var images = pivotImages.images.data, early = pivotImages.early?.data
                     for (r, i) in freshSlots.enumerated() {
@@ -169,7 +171,7 @@ public struct ZeroOrderSearch {
             var images = snap.images, early = snap.early
             if !reuse {
                 let (final, seconds) = context.timed {
-                    finalGenerator.generate(snap.winners.map(\.key), initial: snap.winners.map(\.noise), earlyPrediction: verifier.needsEarlyPrediction)
+                    finalGenerator.generate(snap.winners.map(\.key), initial: snap.winners.map(\.noise), earlyPrediction: wantEarly)
                 }
                 images = final.images
                 early = final.early

@@ -1,4 +1,5 @@
 import Foundation
+import SiftMetrics
 
 /// How an ensemble combines its members' scores within each candidate pool.
 public enum EnsembleRule: String, Codable, Sendable, CaseIterable {
@@ -70,9 +71,7 @@ public final class EnsembleVerifier: Verifier {
 
     /// (v − mean) / std over the pool (ddof 0); zeros when the pool is constant.
     static func zscores(_ values: [Double]) -> [Double] {
-        let n = Double(values.count)
-        let mean = values.reduce(0, +) / n
-        let std = (values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / n).squareRoot()
-        return values.map { std > 0 ? ($0 - mean) / std : 0 }
+        let stats = MeanAndDeviation(values)
+        return values.map { stats.std > 0 ? ($0 - stats.mean) / stats.std : 0 }
     }
 }

@@ -1,0 +1,69 @@
+import Foundation
+
+/// The Fig. 8 / Table 2 analogue: search verifier × evaluated metric, each cell the relative gain
+/// over no search at one budget, from an experiment whose cells vary the verifier and the budget
+/// and record held-out verifier scores (`held_out.<name>` columns).
+public enum MatrixFigure {
+    /// A metric column: a summary column and its label. `fid`, `is`, … use ``Report/yColumns``;
+    /// any other name is a summary column (`held_out.clf-vit` is labelled `clf-vit`).
+    static func column(_ name: String) -> (column: String, label: String, lowerIsBetter: Bool) {
+        if let (column, _) = Report.yColumns[name] { return (column, Report.shortNames[name] ?? name, Report.lowerIsBetter.contains(name)) }
+        let label = name.hasPrefix("held_out.") ? String(name.dropFirst("held_out.".count)) : name
+        return (name, label, false)
+    }
+
+    /// Relative gain in percent of `value` over `base`, positive when better.
+    public static func gain(_ value: Double, over base: Double, lowerIsBetter: Bool) -> Double {
+        guard value.isFinite, base.isFinite, base != 0 else { return .nan }
+        return (lowerIsBetter ? base - value : value - base) / abs(base) * 100
+    }
+
+    /// Writes `gain-matrix.svg` and `index.html` (with the raw values) into `out`.
+    @discardableResult
+    public static func build(results folder: URL, rowKey: String, budget: Int, metrics: [String], out: URL, title: String) throws -> [URL] {
+        let rows = try Report.rows(folder)
+        let columns = metrics.map(column)
+        var order = [String](), byName = [String: [[String: Any]]]()
+        for row in rows {
+            guard let name = row[rowKey].map({ "\($0)" }) else { throw ReportError("\(folder.path): a cell has no '\(rowKey)' column") }
+            if byName[name] == nil { order.append(name) }
+            byName[name, default: []].append(row)
+        }
+        func budgetOf(_ row: [String: Any]) -> Int { Int(Report.number(row["budget"]) ?? -1) }
+        var labels = [String](), values = [[Double]](), raw = [[Double]](), baseline: [Double]?
+        for name in order {
+            let cells = byName[name]!
+            guard let searched = cells.first(where: { budgetOf($0) == budget }) else { continue }
+            guard let base = cells.min(by: { budgetOf($0) < budgetOf($1) }), budgetOf(base) < budget else {
+                throw ReportError("\(folder.path): '\(name)' has no cell below budget \(budget) to compare with")
+            }
+            let baseValues = columns.map { Report.number(base[$0.column]) ?? .nan }
+            let searchedValues = columns.map { Report.number(searched[$0.column]) ?? .nan }
+            baseline = baseline ?? baseValues
+            labels.append(name)
+            raw.append(searchedValues)
+            values.append(columns.indices.map { gain(searchedValues[$0], over: baseValues[$0], lowerIsBetter: columns[$0].lowerIsBetter) })
+        }
+        guard !labels.isEmpty else { throw ReportError("\(folder.path): no cell has budget \(budget)") }
+        var plot = MatrixPlot(title: title, rowLabels: labels, columnLabels: columns.map(\.label), values: values, baseline: baseline)
+        for (i, name) in labels.enumerated() {
+            for (j, c) in columns.enumerated() where c.label == name { plot.outlined.insert([i, j]) }
+        }
+        plot.note = "Relative gain over no search at budget \(budget) (positive = better; FID sign flipped). Outlined: the search verifier scoring its own picks."
+        try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
+        let svg = out.appendingPathComponent("gain-matrix.svg")
+        try Report.write(Data(plot.svg().utf8), to: svg)
+
+        var table = "<h2>Values</h2>\n<table>\n<tr><th>search verifier</th>" + columns.map { "<th>\(escape($0.label))</th>" }.joined() + "</tr>\n"
+        func cell(_ v: Double) -> String { v.isFinite ? String(format: abs(v) >= 100 ? "%.1f" : "%.4f", v) : "—" }
+        if let baseline { table += "<tr><td>no search</td>" + baseline.map { "<td>\(cell($0))</td>" }.joined() + "</tr>\n" }
+        for (i, name) in labels.enumerated() {
+            table += "<tr><td>\(escape(name))</td>" + raw[i].enumerated().map { j, v in "<td>\(cell(v)) (\(MatrixPlot.percent(values[i][j])))</td>" }.joined() + "</tr>\n"
+        }
+        table += "</table>\n"
+        let html = out.appendingPathComponent("index.html")
+        try Report.write(Data(Report.simplePage(title: title, intro: "Search verifier (rows) × evaluated metric (columns) from \(Report.relativePath(from: out, to: folder)), budget \(budget).",
+                                                plots: [(svg.lastPathComponent, "Relative gain over no search")], tables: table).utf8), to: html)
+        return [svg, html]
+    }
+}
