@@ -115,10 +115,7 @@ public struct CellConfig: Equatable, Sendable {
     static func readHeldOut(_ top: ConfigReader, pathSearch: Bool) throws -> [String] {
         let list = try top.strings("held_out") ?? []
         for (name, origin) in list {
-            do { try VerifierFactory.validate(name) } catch { throw ConfigError(origin, "'held_out': \(error)") }
-            if name == "fid-oracle" {
-                throw ConfigError(origin, "'held_out' takes per-sample verifiers (is-oracle, clf-mlp, clf-vit, self-similarity[:network]); fid-oracle scores a set — FID is already a metric")
-            }
+            do { try VerifierFactory.validatePerSample(name) } catch { throw ConfigError(origin, "'held_out': \(error)") }
             if pathSearch && name.hasPrefix("self-similarity") {
                 throw ConfigError(origin, "'held_out': paths search cannot report \(name) (its samples have no t = 0.6 prediction of a full generation)")
             }

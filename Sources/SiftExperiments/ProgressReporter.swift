@@ -12,8 +12,9 @@ public final class ProgressReporter: @unchecked Sendable {
     private var started = Date()
     private var cellStart = Date()
     private var samples = 0, samplesDone = 0
-    /// Candidates generated so far in the current cell (or group).
+    /// Candidates generated so far in the current cell (or group), when it reports them.
     private var generated = 0
+    private var counted = true
     private var current = ""
     private var timer: DispatchSourceTimer?
     private let lock = NSLock()
@@ -50,11 +51,14 @@ public final class ProgressReporter: @unchecked Sendable {
         write((live ? "\r\u{1B}[K" : "") + text + "\n")
     }
 
-    func begin(cell: String, samples: Int) {
+    /// A new cell (or group) of `samples` candidates; `counted`: the search reports them as it
+    /// generates them (``advance(_:)``), so the line shows how many are done.
+    func begin(cell: String, samples: Int, counted: Bool = true) {
         lock.lock(); defer { lock.unlock() }
         current = cell.count > 40 ? String(cell.prefix(37)) + "…" : cell
         cellStart = Date()
         self.samples = samples
+        self.counted = counted
         generated = 0
         if !live { write("[\(done)/\(total)] running \(current) (\(samples) candidate samples)\n") }
     }
@@ -78,10 +82,10 @@ public final class ProgressReporter: @unchecked Sendable {
         lock.lock(); defer { lock.unlock() }
         let elapsed = Date().timeIntervalSince(started)
         // Candidates of finished cells plus those generated in the current one.
-        let inCell = samples > 0 ? min(generated, samples) : 0
+        let inCell = samples > 0 && counted ? min(generated, samples) : 0
         let rate = elapsed > 0 ? Double(samplesDone + inCell) / elapsed : 0
         let eta = done > 0 ? elapsed / Double(done) * Double(total - done) : .nan
-        let cellPart = samples > 0 ? String(format: " · %d/%d candidates", inCell, samples) : ""
+        let cellPart = samples > 0 && counted ? String(format: " · %d/%d candidates", inCell, samples) : ""
         let line = String(format: "[%d/%d] %@%@ · %.0f samples/s · elapsed %.0f s · ETA %@", done, total, current, cellPart, rate, elapsed,
                           eta.isFinite ? String(format: "%.0f s", eta) : "?")
         write(live ? "\r\u{1B}[K" + line : line + "\n")

@@ -38,6 +38,8 @@ public struct LinePlot: Sendable {
     public var series: [PlotSeries]
     /// Circled points with a note, drawn over the series.
     public var marks = [PlotMark]()
+    /// The ranges computed once while drawing (every pixel position would otherwise rescan the data).
+    private var frozenRanges: (x: ClosedRange<Double>, y: ClosedRange<Double>)?
     public var logX = true
     public var width = 640.0
     public var height = 420.0
@@ -69,6 +71,7 @@ public struct LinePlot: Sendable {
 
     /// The data ranges, padded so that single points and flat lines still get an extent.
     public var ranges: (x: ClosedRange<Double>, y: ClosedRange<Double>)? {
+        if let frozenRanges { return frozenRanges }
         let all = series.flatMap(drawable)
         guard let x0 = all.map(\.x).min(), let x1 = all.map(\.x).max(), let y0 = all.map(\.y).min(), let y1 = all.map(\.y).max() else { return nil }
         // x padded by 15 % (log) or 4 % (linear) each side so that end markers clear the frame.
@@ -93,6 +96,12 @@ public struct LinePlot: Sendable {
 
     /// The SVG document.
     public func svg() -> String {
+        var frozen = self
+        frozen.frozenRanges = ranges
+        return frozen.render()
+    }
+
+    func render() -> String {
         var out = [String]()
         out.append(#"<?xml version="1.0" encoding="UTF-8"?>"#)
         out.append(#"<svg xmlns="http://www.w3.org/2000/svg" width="\#(f(width))" height="\#(f(height))" viewBox="0 0 \#(f(width)) \#(f(height))" font-family="sans-serif" font-size="12">"#)
@@ -142,7 +151,7 @@ public struct LinePlot: Sendable {
             out.append(#"<text x="\#(f(lx + 30))" y="\#(f(ly + 4))">\#(escape(s.name))</text>"#)
         }
         // Marks: a ring around the point and its note, placed where it hides the least.
-        var obstacles = drawnPixels()
+        var obstacles = marks.isEmpty ? [] : drawnPixels()
         for mark in marks {
             guard mark.x.isFinite, mark.y.isFinite, !logX || mark.x > 0, let p = pixel(x: mark.x, y: mark.y) else { continue }
             out.append(#"<circle cx="\#(f(p.x))" cy="\#(f(p.y))" r="10" fill="none" stroke="rgb(0,0,0)" stroke-width="1.5"/>"#)

@@ -21,6 +21,7 @@ public enum MatrixFigure {
     /// Writes `gain-matrix.svg` and `index.html` (with the raw values) into `out`.
     @discardableResult
     public static func build(results folder: URL, rowKey: String, budget: Int, metrics: [String], out: URL, title: String) throws -> [URL] {
+        guard budget > 1 else { throw ReportError("matrix budget must be above 1 (1 and 0 are no search), got \(budget)") }
         let rows = try Report.rows(folder)
         let columns = metrics.map(column)
         var order = [String](), byName = [String: [[String: Any]]]()
@@ -29,14 +30,25 @@ public enum MatrixFigure {
             if byName[name] == nil { order.append(name) }
             byName[name, default: []].append(row)
         }
-        func budgetOf(_ row: [String: Any]) -> Int { Int(Report.number(row["budget"]) ?? -1) }
+        for c in columns where !rows.contains(where: { $0[c.column] != nil }) {
+            let known = Set(rows.flatMap(\.keys)).filter { !$0.hasPrefix("axis.") && !$0.hasPrefix("ledger.") }.sorted()
+            throw ReportError("\(folder.path): no cell has a '\(c.column)' value; columns: \(known.joined(separator: ", "))")
+        }
+        func budgetOf(_ row: [String: Any]) throws -> Int {
+            guard let b = Report.number(row["budget"]) else { throw ReportError("\(folder.path): cell \(row["cell"] ?? "?") has no budget") }
+            return Int(b)
+        }
+        // No search: budget 1 (random, paths) or 0 (zero-order iterations).
+        func isNoSearch(_ row: [String: Any]) throws -> Bool { try budgetOf(row) <= 1 }
         var labels = [String](), values = [[Double]](), raw = [[Double]](), baseline: [Double]?
         for name in order {
             let cells = byName[name]!
-            guard let searched = cells.first(where: { budgetOf($0) == budget }) else { continue }
-            guard let base = cells.min(by: { budgetOf($0) < budgetOf($1) }), budgetOf(base) < budget else {
-                throw ReportError("\(folder.path): '\(name)' has no cell below budget \(budget) to compare with")
+            let atBudget = try cells.filter { try budgetOf($0) == budget }, bases = try cells.filter(isNoSearch)
+            guard atBudget.count == 1, bases.count == 1 else {
+                throw ReportError("\(folder.path): '\(name)' needs exactly one cell at budget \(budget) and one without search (budget 0 or 1); "
+                                  + "has \(atBudget.count) and \(bases.count) — an experiment for a matrix varies only \(rowKey) and the budget")
             }
+            let base = bases[0], searched = atBudget[0]
             let baseValues = columns.map { Report.number(base[$0.column]) ?? .nan }
             let searchedValues = columns.map { Report.number(searched[$0.column]) ?? .nan }
             baseline = baseline ?? baseValues
@@ -44,7 +56,7 @@ public enum MatrixFigure {
             raw.append(searchedValues)
             values.append(columns.indices.map { gain(searchedValues[$0], over: baseValues[$0], lowerIsBetter: columns[$0].lowerIsBetter) })
         }
-        guard !labels.isEmpty else { throw ReportError("\(folder.path): no cell has budget \(budget)") }
+        guard !labels.isEmpty else { throw ReportError("\(folder.path): no cells") }
         var plot = MatrixPlot(title: title, rowLabels: labels, columnLabels: columns.map(\.label), values: values, baseline: baseline)
         for (i, name) in labels.enumerated() {
             for (j, c) in columns.enumerated() where c.label == name { plot.outlined.insert([i, j]) }

@@ -10,8 +10,9 @@ public enum ScatterFigure {
         do { text = try String(contentsOf: csv, encoding: .utf8) } catch {
             throw ReportError("\(csv.path): cannot read (run `sift correlate` first)")
         }
-        var lines = text.split(separator: "\n", omittingEmptySubsequences: true).map(String.init)
-        guard !lines.isEmpty else { throw ReportError("\(csv.path): empty file") }
+        // `\r\n` is one Character in Swift: split on any newline.
+        var lines = text.split(whereSeparator: \.isNewline).map(String.init)
+        guard lines.count >= 3 else { throw ReportError("\(csv.path): needs a header and at least two rows, has \(lines.count) line(s)") }
         let header = lines.removeFirst().split(separator: ",", omittingEmptySubsequences: false).map(String.init)
         var out = [String: [Double]]()
         for name in names {

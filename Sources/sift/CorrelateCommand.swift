@@ -21,11 +21,13 @@ struct CorrelateCommand: ParsableCommand {
     var verifierNames: [String] { verifiers.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
 
     func validate() throws {
-        guard candidates >= 1 else { throw ValidationError("--candidates must be positive") }
+        guard candidates >= 1, sampling.perClass * candidates >= 2 else {
+            throw ValidationError("--candidates must be positive and --per-class × --candidates at least 2 (a correlation needs two candidates per class)")
+        }
         guard verifierNames.count >= 2, Set(verifierNames).count == verifierNames.count else {
             throw ValidationError("--verifiers needs at least two distinct verifiers, got '\(verifiers)'")
         }
-        for name in verifierNames { try VerifierFactory.validate(name) }
+        for name in verifierNames { try VerifierFactory.validatePerSample(name) }
     }
 
     func run() throws {
@@ -46,9 +48,12 @@ struct CorrelateCommand: ParsableCommand {
             for j in pool.verifiers.indices where j > i {
                 let all = Pearson.r(pool.scores[i], pool.scores[j])
                 let within = classes.map { _, rows in Pearson.r(rows.map { pool.scores[i][$0] }, rows.map { pool.scores[j][$0] }) }
-                let meanWithin = within.reduce(0, +) / Double(max(within.count, 1))
-                pairs.append(["x": pool.verifiers[i], "y": pool.verifiers[j], "r": all, "mean_within_class_r": meanWithin,
-                              "within_class_r": Dictionary(uniqueKeysWithValues: zip(classes.map { "\($0.key)" }, within))])
+                // Classes where r is undefined (a constant score) are left out of the mean and written as null.
+                let defined = within.filter(\.isFinite)
+                let meanWithin = defined.isEmpty ? .nan : MeanAndDeviation(defined).mean
+                pairs.append(["x": pool.verifiers[i], "y": pool.verifiers[j], "r": json(all), "mean_within_class_r": json(meanWithin),
+                              "classes_with_r": defined.count,
+                              "within_class_r": Dictionary(uniqueKeysWithValues: zip(classes.map { "\($0.key)" }, within.map(json)))])
                 table.add([pool.verifiers[i], pool.verifiers[j], fmt(all, 4), fmt(meanWithin, 4)])
             }
         }
@@ -68,6 +73,11 @@ struct CorrelateCommand: ParsableCommand {
                                     to: url.appendingPathComponent("correlation.json"))
         } catch let failure as AtomicWriteFailure {
             throw ValidationError("cannot write \(out): \(failure.reason)")
+        } catch {
+            throw ValidationError("cannot write \(out): \(error.localizedDescription)")
         }
     }
+
+    /// A number for JSON: non-finite values (an undefined r) as null.
+    func json(_ v: Double) -> Any { v.isFinite ? v : NSNull() }
 }

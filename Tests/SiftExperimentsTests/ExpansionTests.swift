@@ -122,7 +122,8 @@ func expand(_ yaml: String, _ overrides: [String] = []) throws -> [ExperimentCel
     }
 
     @Test func heldOutVerifiersAreCheckedWithPositions() throws {
-        #expect(message(baseYAML + "\nheld_out: [clf-vit, fid-oracle]\n").hasPrefix("exp.yaml:14:21: 'held_out' takes per-sample verifiers"))
+        #expect(message(baseYAML + "\nheld_out: [clf-vit, fid-oracle]\n").hasPrefix("exp.yaml:14:21: 'held_out': fid-oracle scores a set"))
+        #expect(message(baseYAML + "\nheld_out: [\"mean-rank(clf-vit,clf-mlp)\"]\n").hasPrefix("exp.yaml:14:12: 'held_out': 'mean-rank(clf-vit,clf-mlp)' is an ensemble"))
         #expect(message(baseYAML + "\nheld_out: [clf-vit, clf-vitt]\n").hasPrefix("exp.yaml:14:21: 'held_out': unknown verifier 'clf-vitt'"))
         #expect(message(baseYAML + "\nheld_out: [clf-vit, clf-vit]\n") == "exp.yaml:14:21: 'held_out' lists 'clf-vit' twice")
         #expect(message(baseYAML.replacingOccurrences(of: "  candidates: 2", with: "") + "\nheld_out: [self-similarity]\n", ["algorithm.kind=paths"])

@@ -17,11 +17,13 @@ import Testing
     """
 
     /// Each cell's metrics.json, by (verifier, candidates).
-    func run(_ overrides: [String]) throws -> [String: [String: Any]] {
+    func run(_ overrides: [String], generated: UnsafeMutablePointer<Int>? = nil) throws -> [String: [String: Any]] {
         let url = TinyExperiment.results("held-out")
         let cells = try ExperimentExpansion.cells(file: "held.yaml", text: Self.yaml, overrides: overrides)
         let store = ResultStore(root: url.appendingPathComponent("held"))
-        _ = try ExperimentRunner(cells: cells, store: store, options: .init(), progress: ProgressReporter(quiet: true)).run()
+        let runner = ExperimentRunner(cells: cells, store: store, options: .init(), progress: ProgressReporter(quiet: true))
+        _ = try runner.run()
+        generated?.pointee = runner.generatedCandidates
         var byCell = [String: [String: Any]]()
         for cell in cells {
             let data = try Data(contentsOf: store.folder(cell.id).appendingPathComponent("metrics.json"))
@@ -53,5 +55,18 @@ import Testing
         }
         // Searching with a verifier raises its own score over no search.
         #expect(heldOut(cells["clf-vit/3"], "clf-vit") > heldOut(cells["clf-vit/1"], "clf-vit"))
+    }
+}
+
+extension HeldOutScoreTests {
+    /// Equal search and final steps, search verifiers that do not need t = 0.6 predictions, a
+    /// held-out self-similarity that does: the shared pool is generated once, with the
+    /// predictions, and serves both verifiers' finals (6 slots × 3 candidates = 18 generations).
+    @Test func sharedPoolCarriesPredictionsForHeldOutScores() throws {
+        var generated = 0
+        let cells = try run(["sampler.search_steps=3", "verifier=clf-vit,clf-mlp"], generated: &generated)
+        #expect(generated == 18)
+        #expect(cells.count == 4 && cells.values.allSatisfy { heldOut($0, "self-similarity").isFinite })
+        #expect(heldOut(cells["clf-vit/1"], "self-similarity") == heldOut(cells["clf-mlp/1"], "self-similarity"))
     }
 }

@@ -25,8 +25,11 @@ func temporaryFolder(_ label: String) throws -> URL {
         // Higher-is-better: negate and the same crossings appear.
         let flipped = series.map { PlotSeries(name: $0.name, points: $0.points.map { (x: $0.x, y: -$0.y) }) }
         #expect(Report.crossovers(flipped, lowerIsBetter: false).map(\.x) == [17, 16])
-        // No search curve reaches the other's start: no marks; dashed baselines are ignored.
-        #expect(Report.crossovers([series[2], PlotSeries(name: "steps", points: [(1, 100)], dashed: true)], lowerIsBetter: true).isEmpty)
+        // Dashed baselines are ignored: this one starts cheaper and worse than sit-l and later
+        // beats it, which would be marked for a solid series.
+        let steps = PlotSeries(name: "steps", points: [(1, 200), (20, 150)], dashed: true)
+        #expect(Report.crossovers([series[2], steps], lowerIsBetter: true).isEmpty)
+        #expect(Report.crossovers([series[2], PlotSeries(name: "steps", points: steps.points)], lowerIsBetter: true).map(\.x) == [20])
     }
 
     @Test func marksAreDrawnAsRingsWithNotes() {

@@ -73,8 +73,11 @@ public struct PathSearch {
 
     func run(_ task: SearchTask, width m: Int, context: SearchContext) throws -> SearchOutcome {
         let verifier = try context.makeVerifier()
-        guard !verifier.needsEarlyPrediction && !context.recordEarlyPrediction else {
-            throw SearchError.unsupported(algorithm: "paths", problem: "the t = 0.6 prediction of a full generation (for '\(verifier.name)' or a held-out self-similarity score) does not exist on a re-noised path; use another verifier")
+        guard !verifier.needsEarlyPrediction else {
+            throw SearchError.unsupported(algorithm: "paths", problem: "verifier '\(verifier.name)' needs the t = 0.6 prediction of a full generation, which a re-noised path does not have; use another verifier")
+        }
+        guard !context.recordEarlyPrediction else {
+            throw SearchError.unsupported(algorithm: "paths", problem: "cannot record the final samples' t = 0.6 predictions (for a held-out self-similarity score): a re-noised path has none")
         }
         let settings = context.settings, denoiser = context.denoiser
         let slots = task.slots, s = slots.count, n = paths

@@ -110,7 +110,7 @@ public struct ZeroOrderSearch {
             let order = (0..<s).flatMap { i in [i] + (0..<n).map { s + i * n + $0 } }
             func rows(_ t: Tensor, _ pivotsT: Tensor) -> Tensor { Tensor.concat([pivotsT, t], axis: 0).rows(order) }
             let batch = CandidateBatch(images: rows(out.images, pivotImages.images), labels: slots.flatMap { [Int](repeating: $0.classIndex, count: n + 1) },
-                                       earlyPrediction: out.early.map { rows($0, pivotImages.early!) },
+                                       earlyPrediction: verifier.needsEarlyPrediction ? out.early.map { rows($0, pivotImages.early!) } : nil,
                                        pools: (0..<s).map { ($0 * (n + 1))..<(($0 + 1) * (n + 1)) })
             let scores = try verifier.score(batch)
             // No commit: the rounds are not the final selection (a set-level verifier scores

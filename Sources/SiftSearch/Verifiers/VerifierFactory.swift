@@ -28,6 +28,19 @@ public final class VerifierFactory {
         throw VerifierError.unknownVerifier(name, known: names + selfSimilarityNetworks.map { "self-similarity:\($0)" })
     }
 
+    /// Throws unless `name` is a single verifier that scores each sample on its own: not an
+    /// ensemble (ranks within a pool) and not fid-oracle (scores a set). Such verifiers can be
+    /// held out as metrics or correlated over a pool.
+    public static func validatePerSample(_ name: String) throws {
+        if (try? parseEnsemble(name)) != nil {
+            throw VerifierError.notPerSample("'\(name)' is an ensemble, which ranks candidates only within a pool; name a single per-sample verifier")
+        }
+        try validate(name)
+        if name == "fid-oracle" {
+            throw VerifierError.notPerSample("fid-oracle scores a set (FID is already a metric); per-sample verifiers: is-oracle, clf-mlp, clf-vit, self-similarity[:network]")
+        }
+    }
+
     /// A zoo classifier, loaded once.
     public func network(_ name: String) throws -> Classifier {
         if let n = networks[name] { return n }
