@@ -58,8 +58,11 @@ public enum MatrixFigure {
         }
         guard !labels.isEmpty else { throw ReportError("\(folder.path): no cells") }
         var plot = MatrixPlot(title: title, rowLabels: labels, columnLabels: columns.map(\.label), values: values, baseline: baseline)
+        // A verifier's own column: its held-out score, or for an oracle of a metric with no such
+        // column (fid-oracle) the metric itself.
         for (i, name) in labels.enumerated() {
-            for (j, c) in columns.enumerated() where c.label == name { plot.outlined.insert([i, j]) }
+            let own = columns.firstIndex { $0.label == name } ?? metrics.firstIndex { "\($0)-oracle" == name }
+            if let j = own { plot.outlined.insert([i, j]) }
         }
         plot.note = "Relative gain over no search at budget \(budget) (positive = better; FID sign flipped). Outlined: the search verifier scoring its own picks."
         try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)

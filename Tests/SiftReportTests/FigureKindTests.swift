@@ -79,6 +79,8 @@ func temporaryFolder(_ label: String) throws -> URL {
             #"{"cell":"b","axis.verifier":"clf-vit","budget":16,"fid":150.0,"is_mean":6.0,"held_out.clf-vit":9.0,"held_out.clf-mlp":4.4}"#,
             #"{"cell":"c","axis.verifier":"clf-mlp","budget":1,"fid":200.0,"is_mean":5.0,"held_out.clf-vit":6.0,"held_out.clf-mlp":4.0}"#,
             #"{"cell":"d","axis.verifier":"clf-mlp","budget":16,"fid":220.0,"is_mean":5.5,"held_out.clf-vit":6.6,"held_out.clf-mlp":8.0}"#,
+            #"{"cell":"e","axis.verifier":"fid-oracle","budget":1,"fid":200.0,"is_mean":5.0,"held_out.clf-vit":6.0,"held_out.clf-mlp":4.0}"#,
+            #"{"cell":"f","axis.verifier":"fid-oracle","budget":16,"fid":120.0,"is_mean":5.0,"held_out.clf-vit":6.0,"held_out.clf-mlp":4.0}"#,
         ]
         try rows.joined(separator: "\n").write(to: folder.appendingPathComponent("summary.jsonl"), atomically: true, encoding: .utf8)
         let files = try MatrixFigure.build(results: folder, rowKey: "axis.verifier", budget: 16,
@@ -88,8 +90,13 @@ func temporaryFolder(_ label: String) throws -> URL {
         for text in [">+50.0%<", ">+10.0%<", ">+25.0%<", ">+20.0%<", ">-10.0%<", ">+100.0%<", ">no search<", ">200.0<"] {
             #expect(svg.contains(text), "\(text)")
         }
-        // The diagonal (a verifier scoring its own picks) is outlined: two outlines.
-        #expect(svg.components(separatedBy: #"fill="none" stroke="rgb(0,0,0)""#).count - 1 == 2)
+        // The diagonal (a verifier scoring its own picks; fid-oracle: FID) is outlined.
+        #expect(svg.components(separatedBy: #"fill="none" stroke="rgb(0,0,0)""#).count - 1 == 3)
+        #expect(svg.contains(">+40.0%<"))   // fid-oracle's FID gain
+        // A misspelt metric, and a second cell at the budget, are errors (not an empty matrix).
+        #expect(throws: ReportError.self) {
+            try MatrixFigure.build(results: folder, rowKey: "axis.verifier", budget: 16, metrics: ["held_out.clf-vitt"], out: folder, title: "M")
+        }
         #expect(throws: ReportError.self) {
             try MatrixFigure.build(results: folder, rowKey: "axis.verifier", budget: 64, metrics: ["fid"], out: folder, title: "M")
         }
