@@ -105,20 +105,18 @@ public final class ExperimentRunner {
         case .random:
             // One pool of the group's largest N (with t = 0.6 predictions if any verifier needs them).
             let budgets = group.map { cell -> Int in if case .random(let n) = cell.config.algorithm { return n }; return 1 }
-            let recordEarly = try heldOutNeedsEarly(first)
-            let reuse = first.sampler.searchSteps == first.sampler.finalSteps
-            let needsEarly = try group.contains { try factory.make(spec: $0.config.verifier).needsEarlyPrediction } || (reuse && recordEarly)
-            let poolContext = makeContext(sit, first, verifier: first.verifier, progress: true)
+            let poolContext = try makeContext(sit, first, verifier: first.verifier, progress: true)
+            let needsEarly = RandomSearch.Pool.needsEarlyPrediction(
+                verifierNeedsIt: try group.contains { try factory.make(spec: $0.config.verifier).needsEarlyPrediction }, context: poolContext)
             progress.begin(cell: group.map(\.id).joined(separator: ","), samples: task.count * budgets.max()!)
-            let pool = budgets.max()! > 1 || reuse
+            let pool = budgets.max()! > 1 || first.sampler.searchSteps == first.sampler.finalSteps
                 ? RandomSearch.Pool.generate(task, nMax: budgets.max()!, earlyPrediction: needsEarly, context: poolContext) : nil
             var byVerifier = [String: [ExperimentCell]]()
             for cell in group { byVerifier[cell.config.verifier, default: []].append(cell) }
             for verifier in byVerifier.keys.sorted() {
                 let cells = byVerifier[verifier]!
                 let start = Date()
-                let context = makeContext(sit, first, verifier: verifier, progress: false)
-                context.recordEarlyPrediction = recordEarly
+                let context = try makeContext(sit, first, verifier: verifier, progress: false)
                 let ns = cells.map { cell -> Int in if case .random(let n) = cell.config.algorithm { return n }; return 1 }
                 var outcomes = try RandomSearch(candidates: ns).run(task, context: context, pool: pool)
                 try SearchEngine.scoreFinalSamples(&outcomes, task: task, context: context)
@@ -134,8 +132,7 @@ public final class ExperimentRunner {
             // Pivots, neighbours and (steps differing) the final samples; restarts come on top.
             let finals = first.sampler.searchSteps == first.sampler.finalSteps ? 0 : task.count
             progress.begin(cell: cell.id, samples: task.count * (1 + neighbours * iterations) + finals)
-            let context = makeContext(sit, first, verifier: first.verifier, progress: true)
-            context.recordEarlyPrediction = try heldOutNeedsEarly(first)
+            let context = try makeContext(sit, first, verifier: first.verifier, progress: true)
             let outcome = try SearchEngine.run(.zeroOrder(try ZeroOrderSearch(neighbours: neighbours, iterations: [iterations], tau: tau, restart: restart)),
                                                task: task, context: context)[0]
             try write(cell, outcome: outcome, task: task, sit: sit, start: start)
@@ -145,7 +142,7 @@ public final class ExperimentRunner {
             let start = Date()
             // Path search solves its own segments (no candidate generator): no live count.
             progress.begin(cell: cell.id, samples: task.count * paths * width, counted: false)
-            let context = makeContext(sit, first, verifier: first.verifier, progress: false)
+            let context = try makeContext(sit, first, verifier: first.verifier, progress: false)
             let outcome = try SearchEngine.run(.paths(try first.algorithm.pathSearch()), task: task, context: context)[0]
             try write(cell, outcome: outcome, task: task, sit: sit, start: start)
             done.append(cell.id)
@@ -153,21 +150,19 @@ public final class ExperimentRunner {
         return done
     }
 
-    /// A search context on `sit` with `config`'s sampler and a maker of `verifier`; counts the
-    /// candidates it generates (and shows them in the progress line when `progress`).
-    func makeContext(_ sit: SiT, _ config: CellConfig, verifier: String, progress showProgress: Bool) -> SearchContext {
+    /// A search context on `sit` with `config`'s sampler and a maker of `verifier`; records the
+    /// final samples' t = 0.6 predictions when a held-out verifier needs them (never for paths
+    /// search: the config refuses that pairing), and counts the candidates it generates (shown in
+    /// the progress line when `progress`).
+    func makeContext(_ sit: SiT, _ config: CellConfig, verifier: String, progress showProgress: Bool) throws -> SearchContext {
         let context = SearchContext(model: sit, settings: config.sampler) { try self.factory.make(spec: verifier) }
+        context.recordEarlyPrediction = try config.heldOut.contains { try factory.make($0).needsEarlyPrediction }
         context.onGenerated = { [weak self] n in
             guard let self else { return }
             self.generatedCandidates += n
             if showProgress { self.progress.advance(n) }
         }
         return context
-    }
-
-    /// Whether a held-out verifier of `config` needs the final samples' t = 0.6 predictions.
-    func heldOutNeedsEarly(_ config: CellConfig) throws -> Bool {
-        try config.heldOut.contains { try factory.make($0).needsEarlyPrediction }
     }
 
     /// Computes the metrics of a cell's final samples and writes its files, `metrics.json` last.

@@ -14,11 +14,8 @@ public struct FeatureFileError: Error, CustomStringConvertible, Equatable {
 public enum FeatureFile {
     /// Reads `.npy` by its magic bytes, anything else as CSV.
     public static func read(_ path: String) throws(FeatureFileError) -> FeatureMatrix {
-        let data: Data
-        do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
-            throw FeatureFileError(path: path, problem: "cannot read the file (\(error.localizedDescription))")
-        }
-        let matrix = data.starts(with: npyMagic) ? try readNPY(data, path: path) : try readCSV(data, path: path)
+        let data = try contents(path)
+        let matrix = data.starts(with: npyMagic) ? try readNPY(data, path: path) : try readCSV(data, path: path).matrix
         guard matrix.rows > 0, matrix.columns > 0 else {
             throw FeatureFileError(path: path, problem: "holds no features (\(matrix.rows) rows × \(matrix.columns) columns)")
         }
@@ -29,6 +26,18 @@ public enum FeatureFile {
     }
 
     static let npyMagic = Data([0x93]) + Data("NUMPY".utf8)
+
+    /// A numeric CSV file with its header: the header's names (nil without a header line) and
+    /// the numbers (any value, NaN included — callers decide what a non-finite value means).
+    public static func readCSVTable(_ path: String) throws(FeatureFileError) -> (header: [String]?, matrix: FeatureMatrix) {
+        try readCSV(try contents(path), path: path)
+    }
+
+    static func contents(_ path: String) throws(FeatureFileError) -> Data {
+        do { return try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
+            throw FeatureFileError(path: path, problem: "cannot read the file (\(error.localizedDescription))")
+        }
+    }
 
     static func readNPY(_ data: Data, path: String) throws(FeatureFileError) -> FeatureMatrix {
         func fail(_ problem: String) -> FeatureFileError { FeatureFileError(path: path, problem: problem) }
@@ -98,19 +107,21 @@ public enum FeatureFile {
         return String(header[header.index(after: open)..<close])
     }
 
-    static func readCSV(_ data: Data, path: String) throws(FeatureFileError) -> FeatureMatrix {
+    static func readCSV(_ data: Data, path: String) throws(FeatureFileError) -> (header: [String]?, matrix: FeatureMatrix) {
         guard let text = String(data: data, encoding: .utf8) else {
             throw FeatureFileError(path: path, problem: "neither a NumPy .npy file nor UTF-8 CSV text")
         }
         var values = [Double]()
         var columns: Int?
+        var header: [String]?
         var rows = 0
-        for (index, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        // Any newline: `\r\n` is one Character in Swift, so splitting on "\n" would miss it.
+        for (index, rawLine) in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated() {
             let line = rawLine.trimmingCharacters(in: .whitespacesAndNewlines)
             if line.isEmpty || line.hasPrefix("#") { continue }
             let cells = line.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
             let numbers = cells.map { Double($0) }
-            if rows == 0 && columns == nil && numbers.allSatisfy({ $0 == nil }) { columns = cells.count; continue }  // header
+            if rows == 0 && columns == nil && numbers.allSatisfy({ $0 == nil }) { columns = cells.count; header = cells; continue }
             for (c, n) in numbers.enumerated() where n == nil {
                 throw FeatureFileError(path: path, problem: "line \(index + 1), column \(c + 1): '\(cells[c])' is not a number")
             }
@@ -121,7 +132,7 @@ public enum FeatureFile {
             values.append(contentsOf: numbers.map { $0! })
             rows += 1
         }
-        return FeatureMatrix(rows: rows, columns: rows == 0 ? 0 : columns ?? 0, values: values)
+        return (header, FeatureMatrix(rows: rows, columns: rows == 0 ? 0 : columns ?? 0, values: values))
     }
 
     /// Writes a 2-D `.npy` (version 1.0) of float32 (`double: false`) or float64, atomically.

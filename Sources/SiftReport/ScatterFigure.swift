@@ -4,28 +4,20 @@ import SiftMetrics
 /// Scatter plots of paired per-candidate scores from a CSV file (header row, one candidate per
 /// line, written by `sift correlate`), each titled with Pearson's r.
 public enum ScatterFigure {
-    /// Columns of `csv` by name; every requested column must exist and hold numbers.
+    /// Columns of `csv` by name (read by ``FeatureFile/readCSVTable(_:)``); the file needs a
+    /// header line and at least two rows, and every requested column must exist.
     public static func columns(_ csv: URL, _ names: [String]) throws -> [String: [Double]] {
-        let text: String
-        do { text = try String(contentsOf: csv, encoding: .utf8) } catch {
-            throw ReportError("\(csv.path): cannot read (run `sift correlate` first)")
-        }
-        // `\r\n` is one Character in Swift: split on any newline.
-        var lines = text.split(whereSeparator: \.isNewline).map(String.init)
-        guard lines.count >= 3 else { throw ReportError("\(csv.path): needs a header and at least two rows, has \(lines.count) line(s)") }
-        let header = lines.removeFirst().split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+        let table: (header: [String]?, matrix: FeatureMatrix)
+        do { table = try FeatureFile.readCSVTable(csv.path) } catch { throw ReportError("\(error)") }
+        guard let header = table.header else { throw ReportError("\(csv.path): no header line naming the columns") }
+        let m = table.matrix
+        guard m.rows >= 2 else { throw ReportError("\(csv.path): needs a header and at least two rows, has \(m.rows) row(s)") }
         var out = [String: [Double]]()
         for name in names {
             guard let column = header.firstIndex(of: name) else {
                 throw ReportError("\(csv.path): no column '\(name)'; columns: \(header.joined(separator: ", "))")
             }
-            out[name] = try lines.enumerated().map { i, line in
-                let cells = line.split(separator: ",", omittingEmptySubsequences: false)
-                guard cells.count == header.count, let v = Double(cells[column]) else {
-                    throw ReportError("\(csv.path):\(i + 2): column '\(name)' is not a number (or the line has \(cells.count) of \(header.count) fields)")
-                }
-                return v
-            }
+            out[name] = (0..<m.rows).map { m.values[$0 * m.columns + column] }
         }
         return out
     }

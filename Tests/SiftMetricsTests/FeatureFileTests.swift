@@ -28,6 +28,10 @@ import Testing
         try "a,b,c\n1,2,3\n# comment\n4, 5.5 ,-6\n".write(toFile: path("f.csv"), atomically: true, encoding: .utf8)
         let m = try FeatureFile.read(path("f.csv"))
         #expect(m == FeatureMatrix(rows: 2, columns: 3, values: [1, 2, 3, 4, 5.5, -6]))
+        // Windows line ends, and the header's names.
+        try "a,b\r\n1,2\r\n3,4\r\n".write(toFile: path("crlf.csv"), atomically: true, encoding: .utf8)
+        #expect(try FeatureFile.read(path("crlf.csv")) == FeatureMatrix(rows: 2, columns: 2, values: [1, 2, 3, 4]))
+        #expect(try FeatureFile.readCSVTable(path("crlf.csv")).header == ["a", "b"])
     }
 
     @Test func badFilesNameTheProblem() throws {

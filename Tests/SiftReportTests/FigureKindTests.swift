@@ -56,9 +56,12 @@ func temporaryFolder(_ label: String) throws -> URL {
         #expect(svg.components(separatedBy: #"r="2.5""#).count - 1 == 5)   // one dot per candidate, no line
         #expect(!svg.contains("<path d=\"M"))
         #expect(throws: ReportError.self) { try ScatterFigure.columns(csv, ["c"]) }
+        // Windows line ends read the same.
+        try "class,a,b\r\n0,1,2\r\n1,2,4\r\n".write(to: csv, atomically: true, encoding: .utf8)
+        #expect(try ScatterFigure.columns(csv, ["a", "b"]) == ["a": [1, 2], "b": [2, 4]])
         try "a,b\n1,2\n3\n".write(to: csv, atomically: true, encoding: .utf8)
         do { _ = try ScatterFigure.columns(csv, ["b"]); Issue.record("a short line was accepted") } catch {
-            #expect("\(error)".contains("scores.csv:3:"))
+            #expect("\(error)".contains("scores.csv: line 3 has 1 values, earlier lines have 2"))
         }
     }
 }

@@ -8,14 +8,13 @@ import SiftTensor
     @Test func realImagesScoreBetterThanNoise() throws {
         let net = try VerifierTestSupport.classifier("eval-cnn")
         let test = try #require(VerifierTestSupport.test)
-        let per = 28 * 28
         // Reference from test images 0..<600, "generated" sets: held-out images 600..<800 or noise.
-        let referenceImages = Tensor(Array(test.pixels[0..<(600 * per)]), shape: [600, 1, 28, 28])
+        let referenceImages = VerifierTestSupport.images(test, Array(0..<600))
         let ref = EvaluationFeatures.extract(net, images: referenceImages).features
         let reference = try ReferenceSet(features: ref, labels: Array(test.labels[0..<600]), weightsHash: "test")
         var options = SampleMetrics.Options()
         options.kidSubsets = 10
-        let held = Tensor(Array(test.pixels[(600 * per)..<(800 * per)]), shape: [200, 1, 28, 28])
+        let held = VerifierTestSupport.images(test, Array(600..<800))
         let good = try SampleMetrics.evaluate(images: held, labels: Array(test.labels[600..<800]), network: net, reference: reference, options: options)
         let bad = try SampleMetrics.evaluate(images: VerifierTestSupport.noise(200), labels: Array(test.labels[600..<800]), network: net,
                                              reference: reference, options: options)

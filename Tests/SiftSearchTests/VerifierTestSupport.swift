@@ -14,16 +14,19 @@ enum VerifierTestSupport {
 
     static let test: LabeledImages? = try? FashionMNIST.load(split: .test)
 
+    /// Images `indices` of `set` as a tensor `(indices.count, 1, 28, 28)`.
+    static func images(_ set: LabeledImages, _ indices: [Int]) -> Tensor {
+        let per = 28 * 28
+        var pixels = [Float]()
+        pixels.reserveCapacity(indices.count * per)
+        for i in indices { pixels += set.pixels[(i * per)..<((i + 1) * per)] }
+        return Tensor(pixels, shape: [indices.count, 1, 28, 28])
+    }
+
     /// The first test image of each class `(10, 1, 28, 28)`, labels 0…9.
     static func oneImagePerClass() throws -> Tensor {
         let test = try FashionMNIST.load(split: .test)
-        let per = 28 * 28
-        var pixels = [Float]()
-        for c in 0..<10 {
-            let i = test.labels.firstIndex(of: c)!
-            pixels += test.pixels[(i * per)..<((i + 1) * per)]
-        }
-        return Tensor(pixels, shape: [10, 1, 28, 28])
+        return images(test, (0..<10).map { test.labels.firstIndex(of: $0)! })
     }
 
     /// Standard-normal noise images `(n, 1, 28, 28)`.

@@ -114,7 +114,7 @@ import SiftTensor
         let test = try #require(VerifierTestSupport.test)
         let per = 28 * 28
         // Reference: eval-cnn features of 400 known test images.
-        let referenceImages = Tensor(Array(test.pixels[0..<(400 * per)]), shape: [400, 1, 28, 28])
+        let referenceImages = VerifierTestSupport.images(test, Array(0..<400))
         let referenceFeatures = EvaluationFeatures.extract(net, images: referenceImages).features
         let oracle = FIDOracleVerifier(evaluationNetwork: net, reference: try FrechetReference(GaussianStatistics(referenceFeatures)))
         // 30 slots of 3 candidates: a held-out real image at a varying position, two noisy images.

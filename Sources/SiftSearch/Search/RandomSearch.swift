@@ -38,6 +38,13 @@ public struct RandomSearch {
             return Pool(keys: keys, images: images, early: early, nMax: nMax, seconds: seconds)
         }
 
+        /// Whether a pool must carry t = 0.6 predictions: to score with (the verifier needs them),
+        /// or, with equal search and final steps, to hand on with the final samples when the
+        /// context records them.
+        public static func needsEarlyPrediction(verifierNeedsIt: Bool, context: SearchContext) -> Bool {
+            verifierNeedsIt || (context.settings.searchSteps == context.settings.finalSteps && context.recordEarlyPrediction)
+        }
+
         /// The same candidates as a pool of `n ≤ nMax` per slot (rows of each slot's prefix).
         func prefix(_ n: Int, slots: Int) -> Pool {
             guard n < nMax else { return self }
@@ -60,8 +67,7 @@ public struct RandomSearch {
         // 1. The pool: every slot's nMax candidates, generated in large batches (slot-major).
         let verifier = try context.makeVerifier()
         let needsPool = nMax > 1 || reuse
-        // The pool needs t = 0.6 predictions to score with, or (steps equal) to hand on to the finals.
-        let poolEarly = verifier.needsEarlyPrediction || (reuse && context.recordEarlyPrediction)
+        let poolEarly = Pool.needsEarlyPrediction(verifierNeedsIt: verifier.needsEarlyPrediction, context: context)
         let finalEarly = verifier.needsEarlyPrediction || context.recordEarlyPrediction
         // A shared pool is used only if it holds these slots' keys (slot-major), enough candidates
         // and, when needed, the t = 0.6 predictions; otherwise the pool is generated here.
