@@ -3,41 +3,6 @@ import SiftModels
 import SiftSearch
 import SiftTensor
 
-/// The search algorithm of one cell, with its parameters.
-public enum AlgorithmConfig: Equatable, Sendable {
-    case random(candidates: Int)
-    case zeroOrder(neighbours: Int, iterations: Int, tau: Double, restart: Bool)
-    case paths(paths: Int, width: Int, sigma: Double, forward: Double, backward: Double, length: Int)
-
-    public static let kinds = ["random", "zero-order", "paths"]
-
-    var kind: String {
-        switch self {
-        case .random: return "random"
-        case .zeroOrder: return "zero-order"
-        case .paths: return "paths"
-        }
-    }
-
-    /// The budget axis and its value.
-    public var budget: (name: String, value: Int) {
-        switch self {
-        case .random(let n): return ("candidates", n)
-        case .zeroOrder(_, let i, _, _): return ("iterations", i)
-        case .paths(_, let m, _, _, _, _): return ("width", m)
-        }
-    }
-
-    /// Parameters in canonical form (every default filled).
-    var parameters: [String: Any] {
-        switch self {
-        case .random(let n): return ["kind": kind, "candidates": n]
-        case let .zeroOrder(n, i, tau, restart): return ["kind": kind, "neighbours": n, "iterations": i, "tau": tau, "restart": restart]
-        case let .paths(n, m, s, f, b, l): return ["kind": kind, "paths": n, "width": m, "sigma": s, "forward": f, "backward": b, "length": l]
-        }
-    }
-}
-
 /// One fully resolved cell of an experiment: every setting with its default filled in.
 public struct CellConfig: Equatable, Sendable {
     public static let topKeys = ["name", "description", "seed", "model", "sampler", "samples", "verifier", "algorithm", "metrics", "held_out", "grid", "zip"]
@@ -92,33 +57,44 @@ public struct CellConfig: Equatable, Sendable {
                               "a cell needs at least 4 samples (precision/recall use 3 neighbours); \(classes.count) classes × \(perClass) per class is \(classes.count * perClass)")
         }
         verifier = try Self.readVerifier(top)
-        algorithm = try Self.readAlgorithm(try top.section("algorithm"))
-        if case .paths = algorithm {
-            let origin = top.raw("algorithm")?.origin ?? tree.origin
-            if sampler.solver == .sde { throw ConfigError(origin, "paths search needs an ODE solver (euler or heun), not sde") }
-            if verifier.contains("self-similarity") {
-                throw ConfigError(top.raw("verifier")!.origin, "paths search cannot use self-similarity (it needs the t = 0.6 prediction of a full generation)")
-            }
-        }
+        let algorithmSection = try top.section("algorithm")
+        algorithm = try Self.readAlgorithm(algorithmSection)
 
         let metricList = try top.strings("metrics") ?? Self.metricNames.map { ($0, tree.origin) }
         for (m, origin) in metricList where !Self.metricNames.contains(m) {
             throw ConfigError(origin, "unknown metric '\(m)'; valid metrics: \(Self.metricNames.joined(separator: ", "))")
         }
         metrics = metricList.map(\.0)
-        var isPathSearch = false
-        if case .paths = algorithm { isPathSearch = true }
-        heldOut = try Self.readHeldOut(top, pathSearch: isPathSearch)
+        heldOut = try Self.readHeldOut(top)
+        try checkAlgorithm(tree: tree, section: algorithmSection)
+    }
+
+    /// The algorithm's own refusals of the rest of the cell (``SearchParameters/check(_:)``), at the
+    /// position of the setting it names.
+    func checkAlgorithm(tree: ConfigTree, section: ConfigReader) throws {
+        let traits = try VerifierFactory.traits(spec: verifier)
+        let setup = SearchSetup(solver: sampler.solver, verifierNeedsEarlyPrediction: traits.needsEarlyPrediction,
+                                verifierIsPoolRelative: traits.isPoolRelative,
+                                recordsEarlyPrediction: try heldOut.contains { try VerifierFactory.traits(spec: $0).needsEarlyPrediction },
+                                verifierName: verifier)
+        do { try algorithm.check(setup) } catch { throw Self.positioned(error, tree: tree, section: section) }
+    }
+
+    /// A parameter error at the value it names: an `algorithm.` key, or another setting of the cell.
+    static func positioned(_ error: ParameterError, tree: ConfigTree, section: ConfigReader) -> ConfigError {
+        switch error.place {
+        case .parameter(let key): return ConfigError(section.raw(key)?.origin ?? section.tree.origin, error.description)
+        case .setting(let path):
+            let origin = tree.value(at: path.split(separator: ".").map(String.init))?.origin ?? section.tree.origin
+            return ConfigError(origin, error.description)
+        }
     }
 
     /// `held_out: [clf-mlp, self-similarity, …]`: distinct single per-sample verifiers.
-    static func readHeldOut(_ top: ConfigReader, pathSearch: Bool) throws -> [String] {
+    static func readHeldOut(_ top: ConfigReader) throws -> [String] {
         let list = try top.strings("held_out") ?? []
         for (name, origin) in list {
             do { try VerifierFactory.validatePerSample(name) } catch { throw ConfigError(origin, "'held_out': \(error)") }
-            if pathSearch && name.hasPrefix("self-similarity") {
-                throw ConfigError(origin, "'held_out': paths search cannot report \(name) (its samples have no t = 0.6 prediction of a full generation)")
-            }
         }
         if let repeated = Dictionary(grouping: list, by: \.0).first(where: { $0.value.count > 1 }) {
             throw ConfigError(repeated.value[1].1, "'held_out' lists '\(repeated.key)' twice")
@@ -157,25 +133,12 @@ public struct CellConfig: Equatable, Sendable {
         return spec
     }
 
+    /// `algorithm: {kind: …, <parameters>}`: the registered kind's parameters, each key checked.
     static func readAlgorithm(_ a: ConfigReader) throws -> AlgorithmConfig {
-        let kind = try a.choice("kind", default: "random", from: AlgorithmConfig.kinds)
-        switch kind {
-        case "random":
-            try a.onlyKeys(["kind", "candidates"])
-            return .random(candidates: try a.int("candidates", default: 1, minimum: 1))
-        case "zero-order":
-            try a.onlyKeys(["kind", "neighbours", "iterations", "tau", "restart"])
-            let tau = try a.double("tau", default: 0.95)
-            guard tau > 0 && tau <= 1 else { throw ConfigError(a.raw("tau")!.origin, "'algorithm.tau' must be in (0, 1], got \(tau)") }
-            return .zeroOrder(neighbours: try a.int("neighbours", default: 4, minimum: 1), iterations: try a.int("iterations", default: 4, minimum: 0),
-                              tau: tau, restart: try a.bool("restart", default: false))
-        default:
-            try a.onlyKeys(["kind", "paths", "width", "sigma", "forward", "backward", "length"])
-            let config = AlgorithmConfig.paths(paths: try a.int("paths", default: 2, minimum: 1), width: try a.int("width", default: 2, minimum: 1),
-                                               sigma: try a.double("sigma", default: 0.5), forward: try a.double("forward", default: 0.1),
-                                               backward: try a.double("backward", default: 0.2), length: try a.int("length", default: 4, minimum: 1))
-            do { _ = try config.pathSearch() } catch { throw ConfigError(a.tree.origin, "\(error)") }
-            return config
+        let kind = try a.choice("kind", default: AlgorithmRegistry.defaultKind, from: AlgorithmRegistry.kinds)
+        try a.onlyKeys(["kind"] + AlgorithmConfig.defaults(kind: kind)!.keys)
+        do { return try AlgorithmConfig.read(kind: kind, from: AlgorithmSection(reader: a)) } catch let error as ParameterError {
+            throw positioned(error, tree: a.tree, section: a)
         }
     }
 
@@ -187,7 +150,7 @@ public struct CellConfig: Equatable, Sendable {
             "sampler": ["solver": sampler.solver.rawValue, "final_steps": sampler.finalSteps, "search_steps": sampler.searchSteps,
                         "guidance": Double(sampler.guidance)],
             "samples": ["per_class": perClass, "classes": classes],
-            "verifier": verifier, "algorithm": algorithm.parameters, "metrics": metrics.sorted(),
+            "verifier": verifier, "algorithm": algorithm.canonicalObject, "metrics": metrics.sorted(),
         ]
         // Only when set, so that cells without held-out verifiers keep their ids.
         if !heldOut.isEmpty { object["held_out"] = heldOut.sorted() }
@@ -205,16 +168,28 @@ public struct CellConfig: Equatable, Sendable {
         lines += ["seed: \(seed)", "model: \(model)", "sampler:", "  solver: \(sampler.solver.rawValue)", "  final_steps: \(sampler.finalSteps)",
                   "  search_steps: \(sampler.searchSteps)", "  guidance: \(sampler.guidance)", "samples:", "  per_class: \(perClass)",
                   "  classes: [\(classes.map(String.init).joined(separator: ", "))]", "verifier: \(ConfigTree.quote(verifier))", "algorithm:"]
-        lines += algorithm.parameters.sorted { $0.key == "kind" || ($1.key != "kind" && $0.key < $1.key) }.map { "  \($0.key): \($0.value)" }
+        lines += algorithm.canonicalObject.sorted { $0.key == "kind" || ($1.key != "kind" && $0.key < $1.key) }.map { "  \($0.key): \(Self.scalar($0.value))" }
         lines.append("metrics: [\(metrics.joined(separator: ", "))]")
         if !heldOut.isEmpty { lines.append("held_out: [\(heldOut.map(ConfigTree.quote).joined(separator: ", "))]") }
         return lines.joined(separator: "\n") + "\n"
     }
 }
 
-extension AlgorithmConfig {
-    func pathSearch() throws -> PathSearch {
-        guard case let .paths(n, m, s, f, b, l) = self else { preconditionFailure("not a path search") }
-        return try PathSearch(paths: n, widths: [m], sigma: s, forward: f, backward: b, length: l)
+extension CellConfig {
+    /// A JSON scalar's text (valid YAML): `true`, `4`, `0.95`, a quoted string.
+    static func scalar(_ value: Any) -> String {
+        let data = try? JSONSerialization.data(withJSONObject: value, options: [.fragmentsAllowed])
+        return data.map { String(decoding: $0, as: UTF8.self) } ?? "\(value)"
+    }
+}
+
+/// An `algorithm:` section as the source of an algorithm's parameters.
+struct AlgorithmSection: ParameterSource {
+    let reader: ConfigReader
+    func int(_ key: String, default value: Int) throws -> Int { try reader.int(key, default: value) }
+    func double(_ key: String, default value: Double) throws -> Double { try reader.double(key, default: value) }
+    func bool(_ key: String, default value: Bool) throws -> Bool { try reader.bool(key, default: value) }
+    func choice(_ key: String, default value: String, from choices: [String]) throws -> String {
+        try reader.choice(key, default: value, from: choices)
     }
 }

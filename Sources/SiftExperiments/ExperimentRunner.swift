@@ -41,21 +41,18 @@ public final class ExperimentRunner {
         cells.filter { (options.only?.contains($0.id) ?? true) && (options.force || !store.isFinished($0.id)) }
     }
 
-    /// Groups of pending cells that share work: random-search cells equal up to budget,
-    /// verifier and metrics share one candidate pool; any other cell is its own group.
+    /// Groups of pending cells that share work: cells equal up to their metrics, and up to the
+    /// budget when their algorithm sweeps budgets in one run, and up to the verifier when it shares
+    /// work across verifiers (random search's candidate pool), run as one group.
     public static func groups(_ cells: [ExperimentCell]) -> [[ExperimentCell]] {
         var order = [String](), members = [String: [ExperimentCell]]()
         for cell in cells {
-            let key: String
-            if case .random = cell.config.algorithm {
-                var c = cell.config
-                c.algorithm = .random(candidates: 1)
-                c.verifier = "-"
-                c.metrics = []
-                key = c.canonicalJSON
-            } else {
-                key = cell.id
-            }
+            var c = cell.config
+            let algorithm = c.algorithm.algorithmType
+            if algorithm.sweepsBudgetsInOneRun { c.algorithm.budget = 0 }
+            if algorithm.sharesWorkAcrossVerifiers { c.verifier = "-" }
+            c.metrics = []
+            let key = c.canonicalJSON
             if members[key] == nil { order.append(key) }
             members[key, default: []].append(cell)
         }
@@ -97,62 +94,42 @@ public final class ExperimentRunner {
     }
 
     func runGroup(_ group: [ExperimentCell]) throws -> [String] {
+        let algorithm = try group[0].config.algorithm.makeAlgorithm(budgets: group.map(\.config.algorithm.budget))
+        return try runGroup(group, algorithm: algorithm)
+    }
+
+    /// Runs a group: its shared work once, then one run per verifier covering its cells' budgets.
+    func runGroup<A: SearchAlgorithm>(_ group: [ExperimentCell], algorithm: A) throws -> [String] {
         let first = group[0].config
         let sit = try model(first.model)
         let task = SearchTask(classes: first.classes, perClass: first.perClass)
+        let planned = algorithm.plannedGenerations(task, settings: first.sampler)
+        progress.begin(cell: group.map(\.id).joined(separator: ","), samples: planned ?? task.count, counted: planned != nil)
+        let needsEarly = try group.contains { try factory.make(spec: $0.config.verifier).needsEarlyPrediction }
+        let shared = try algorithm.prepareSharedWork(task, earlyPrediction: needsEarly,
+                                                     context: try makeContext(sit, first, verifier: first.verifier, progress: true))
+        var byVerifier = [String: [ExperimentCell]]()
+        for cell in group { byVerifier[cell.config.verifier, default: []].append(cell) }
         var done = [String]()
-        switch first.algorithm {
-        case .random:
-            // One pool of the group's largest N (with t = 0.6 predictions if any verifier needs them).
-            let budgets = group.map { cell -> Int in if case .random(let n) = cell.config.algorithm { return n }; return 1 }
-            let poolContext = try makeContext(sit, first, verifier: first.verifier, progress: true)
-            let needsEarly = RandomSearch.Pool.needsEarlyPrediction(
-                verifierNeedsIt: try group.contains { try factory.make(spec: $0.config.verifier).needsEarlyPrediction }, context: poolContext)
-            progress.begin(cell: group.map(\.id).joined(separator: ","), samples: task.count * budgets.max()!)
-            let pool = budgets.max()! > 1 || first.sampler.searchSteps == first.sampler.finalSteps
-                ? RandomSearch.Pool.generate(task, nMax: budgets.max()!, earlyPrediction: needsEarly, context: poolContext) : nil
-            var byVerifier = [String: [ExperimentCell]]()
-            for cell in group { byVerifier[cell.config.verifier, default: []].append(cell) }
-            for verifier in byVerifier.keys.sorted() {
-                let cells = byVerifier[verifier]!
-                let start = Date()
-                let context = try makeContext(sit, first, verifier: verifier, progress: false)
-                let ns = cells.map { cell -> Int in if case .random(let n) = cell.config.algorithm { return n }; return 1 }
-                var outcomes = try RandomSearch(candidates: ns).run(task, context: context, pool: pool)
-                try SearchEngine.scoreFinalSamples(&outcomes, task: task, context: context)
-                for cell in cells {
-                    let n = ns[cells.firstIndex { $0.id == cell.id }!]
-                    try write(cell, outcome: outcomes.first { $0.budget == n }!, task: task, sit: sit, start: start)
-                    done.append(cell.id)
-                }
+        for verifier in byVerifier.keys.sorted() {
+            let cells = byVerifier[verifier]!
+            let start = Date()
+            // Shared work already counted the candidates it generated.
+            let context = try makeContext(sit, first, verifier: verifier, progress: shared == nil)
+            let own = try A(algorithm.parameters, budgets: cells.map(\.config.algorithm.budget))
+            var outcomes = try own.run(task, context: context, shared: shared)
+            try SearchEngine.scoreFinalSamples(&outcomes, task: task, context: context)
+            for cell in cells {
+                try write(cell, outcome: outcomes.first { $0.budget == cell.config.algorithm.budget }!, task: task, sit: sit, start: start)
+                done.append(cell.id)
             }
-        case .zeroOrder(let neighbours, let iterations, let tau, let restart):
-            let cell = group[0]
-            let start = Date()
-            // Pivots, neighbours and (steps differing) the final samples; restarts come on top.
-            let finals = first.sampler.searchSteps == first.sampler.finalSteps ? 0 : task.count
-            progress.begin(cell: cell.id, samples: task.count * (1 + neighbours * iterations) + finals)
-            let context = try makeContext(sit, first, verifier: first.verifier, progress: true)
-            let outcome = try SearchEngine.run(.zeroOrder(try ZeroOrderSearch(neighbours: neighbours, iterations: [iterations], tau: tau, restart: restart)),
-                                               task: task, context: context)[0]
-            try write(cell, outcome: outcome, task: task, sit: sit, start: start)
-            done.append(cell.id)
-        case .paths(let paths, let width, _, _, _, _):
-            let cell = group[0]
-            let start = Date()
-            // Path search solves its own segments (no candidate generator): no live count.
-            progress.begin(cell: cell.id, samples: task.count * paths * width, counted: false)
-            let context = try makeContext(sit, first, verifier: first.verifier, progress: false)
-            let outcome = try SearchEngine.run(.paths(try first.algorithm.pathSearch()), task: task, context: context)[0]
-            try write(cell, outcome: outcome, task: task, sit: sit, start: start)
-            done.append(cell.id)
         }
         return done
     }
 
     /// A search context on `sit` with `config`'s sampler and a maker of `verifier`; records the
-    /// final samples' t = 0.6 predictions when a held-out verifier needs them (never for paths
-    /// search: the config refuses that pairing), and counts the candidates it generates (shown in
+    /// final samples' t = 0.6 predictions when a held-out verifier needs them (an algorithm that
+    /// cannot refuses the pairing when the file is read), and counts the candidates it generates (shown in
     /// the progress line when `progress`).
     func makeContext(_ sit: SiT, _ config: CellConfig, verifier: String, progress showProgress: Bool) throws -> SearchContext {
         let context = SearchContext(model: sit, settings: config.sampler) { try self.factory.make(spec: verifier) }
@@ -186,41 +163,46 @@ public final class ExperimentRunner {
         }
         try store.write(selection, cell: id, file: "selection.jsonl")
 
+        let record = CellResult(cell: id, index: cell.index, name: cell.config.name, axes: Dictionary(uniqueKeysWithValues: cell.axes.map { ($0.key, $0.value) }),
+                                outcome: outcome, metrics: try cellMetrics(metrics, outcome: outcome, cell: cell, task: task),
+                                verifierScores: Self.scoreStatistics(outcome), wallSeconds: Date().timeIntervalSince(start),
+                                provenance: provenance(start: start))
+        try store.write(record)
+        let mean = record.verifierScores.mean ?? 0
+        progress.end(cell: id, summary: String(format: "FID %.2f, IS %.2f, score %.3f, %.0f NFE/sample", metrics.fid, metrics.isMean, mean, outcome.ledger.nfePerSample))
+    }
+
+    /// The metrics `cell` asked for, and its held-out verifiers' mean scores.
+    func cellMetrics(_ m: SampleMetrics, outcome: SearchOutcome, cell: ExperimentCell, task: SearchTask) throws -> CellMetrics {
         let wanted = Set(cell.config.metrics)
-        var metricValues = [String: Any]()
-        if wanted.contains("fid") { metricValues["fid"] = metrics.fid }
-        if wanted.contains("is") { metricValues["is_mean"] = metrics.isMean; metricValues["is_std"] = metrics.isStd }
-        if wanted.contains("kid") { metricValues["kid_mean"] = metrics.kidMean; metricValues["kid_std"] = metrics.kidStd }
-        if wanted.contains("precision") { metricValues["precision"] = metrics.precision }
-        if wanted.contains("recall") { metricValues["recall"] = metrics.recall }
-        if wanted.contains("class_fid") { metricValues["class_fid"] = metrics.meanPerClassFID }
-        let heldOut = try SearchEngine.heldOutScores(outcome, task: task, verifiers: try cell.config.heldOut.map { try factory.make($0) })
-        for (name, value) in heldOut { metricValues["held_out.\(name)"] = value }
+        var values = CellMetrics()
+        if wanted.contains("fid") { values.fid = m.fid }
+        if wanted.contains("is") { (values.isMean, values.isStd) = (m.isMean, m.isStd) }
+        if wanted.contains("kid") { (values.kidMean, values.kidStd) = (m.kidMean, m.kidStd) }
+        if wanted.contains("precision") { values.precision = m.precision }
+        if wanted.contains("recall") { values.recall = m.recall }
+        if wanted.contains("class_fid") { values.classFID = m.classFID }
+        values.heldOut = try SearchEngine.heldOutScores(outcome, task: task, verifiers: try cell.config.heldOut.map { try factory.make($0) })
+        return values
+    }
+
+    /// Statistics of the final samples' verifier scores (the scores at selection for pool-relative
+    /// verifiers) and the trace.
+    static func scoreStatistics(_ outcome: SearchOutcome) -> ScoreStatistics {
         let scores = outcome.finalScores ?? outcome.chosen.compactMap(\.searchScore)
         let stats = MeanAndDeviation(scores)
-        let mean = scores.isEmpty ? 0 : stats.mean
-        var scoreStats: [String: Any] = ["trace": outcome.trace]
-        if !scores.isEmpty {
-            scoreStats["mean"] = stats.mean
-            scoreStats["std"] = stats.std
-            scoreStats["min"] = scores.min()!
-            scoreStats["max"] = scores.max()!
-        }
         let searchScores = outcome.chosen.compactMap(\.searchScore)
-        if !searchScores.isEmpty { scoreStats["search_mean"] = MeanAndDeviation(searchScores).mean }
-        let end = Date()
+        return ScoreStatistics(mean: scores.isEmpty ? nil : stats.mean, std: scores.isEmpty ? nil : stats.std, min: scores.min(), max: scores.max(),
+                               searchMean: searchScores.isEmpty ? nil : MeanAndDeviation(searchScores).mean, trace: outcome.trace)
+    }
+
+    /// The run's provenance with this host and the cell's start and end.
+    func provenance(start: Date) -> [String: String] {
         let iso = ISO8601DateFormatter()
         var provenance = options.provenance
         provenance["host"] = ProcessInfo.processInfo.hostName
         provenance["start"] = iso.string(from: start)
-        provenance["end"] = iso.string(from: end)
-        let record: [String: Any] = [
-            "cell": id, "index": cell.index, "name": cell.config.name,
-            "axes": Dictionary(uniqueKeysWithValues: cell.axes.map { ($0.key, $0.value) }),
-            "algorithm": outcome.algorithm, "budget": outcome.budget, "metrics": metricValues, "verifier_scores": scoreStats,
-            "ledger": outcome.ledger.summary, "wall_seconds": end.timeIntervalSince(start), "provenance": provenance,
-        ]
-        try store.write(try JSONSerialization.data(withJSONObject: record, options: [.prettyPrinted, .sortedKeys]), cell: id, file: "metrics.json")
-        progress.end(cell: id, summary: String(format: "FID %.2f, IS %.2f, score %.3f, %.0f NFE/sample", metrics.fid, metrics.isMean, mean, outcome.ledger.nfePerSample))
+        provenance["end"] = iso.string(from: Date())
+        return provenance
     }
 }

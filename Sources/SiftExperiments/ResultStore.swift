@@ -36,22 +36,27 @@ public struct ResultStore {
         }
     }
 
-    /// The `metrics.json` objects of every finished cell, ordered by cell index then id.
-    public func finishedRecords() throws -> [[String: Any]] {
+    /// The records of every finished cell, ordered by cell index then id.
+    public func finishedRecords() throws -> [CellResult] {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: root.path)) ?? []
-        var records = [[String: Any]]()
+        var records = [CellResult]()
         for name in names where isFinished(name) {
             let url = folder(name).appendingPathComponent("metrics.json")
-            guard let data = try? Data(contentsOf: url),
-                  let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+            guard let data = try? Data(contentsOf: url), let record = try? CellResult.decoder.decode(CellResult.self, from: data) else {
                 throw StoreError(path: url.path, problem: "is not a valid metrics file; delete the cell folder to recompute it")
             }
-            records.append(object)
+            records.append(record)
         }
-        return records.sorted {
-            let a = $0["index"] as? Int ?? 0, b = $1["index"] as? Int ?? 0
-            return a != b ? a < b : ($0["cell"] as? String ?? "") < ($1["cell"] as? String ?? "")
+        return records.sorted { $0.index != $1.index ? $0.index < $1.index : $0.cell < $1.cell }
+    }
+
+    /// Writes a cell's record as `metrics.json` (the finished mark: write it last).
+    public func write(_ record: CellResult) throws {
+        let data: Data
+        do { data = try CellResult.encoder.encode(record) } catch {
+            throw StoreError(path: folder(record.cell).appendingPathComponent("metrics.json").path, problem: "cannot encode the record (\(error))")
         }
+        try write(data, cell: record.cell, file: "metrics.json")
     }
 
     /// Rebuilds `summary.jsonl` and `summary.csv` from the cell folders (so shards and resumed
@@ -65,13 +70,19 @@ public struct ResultStore {
             jsonl.append(0x0A)
         }
         try writeRoot(jsonl, "summary.jsonl")
+        try writeRoot(Data(Self.csv(rows).utf8), "summary.csv")
+        return rows
+    }
+
+    /// The rows as CSV: a header of every column (cell, index, axes, metrics, scores, ledger), one
+    /// line per row, cells quoted when they hold a comma, a quote or a line break.
+    static func csv(_ rows: [[String: Any]]) -> String {
         let columns = Array(Set(rows.flatMap(\.keys))).sorted { Self.columnOrder($0, $1) }
-        var csv = columns.joined(separator: ",") + "\n"
+        var csv = columns.map { csvCell($0) }.joined(separator: ",") + "\n"
         for row in rows {
             csv += columns.map { Self.csvCell(row[$0]) }.joined(separator: ",") + "\n"
         }
-        try writeRoot(Data(csv.utf8), "summary.csv")
-        return rows
+        return csv
     }
 
     func writeRoot(_ data: Data, _ name: String) throws {
@@ -80,19 +91,27 @@ public struct ResultStore {
         }
     }
 
-    /// A flat row: cell, index, axes (prefixed `axis.`), metrics, score statistics and ledger.
-    static func summaryRow(_ record: [String: Any]) -> [String: Any] {
-        var row = [String: Any]()
-        row["cell"] = record["cell"]
-        row["index"] = record["index"]
-        for (k, v) in record["axes"] as? [String: Any] ?? [:] { row["axis.\(k)"] = v }
-        for section in ["metrics", "verifier_scores", "ledger"] {
-            for (k, v) in record[section] as? [String: Any] ?? [:] where !(v is [Any]) && !(v is [String: Any]) {
-                row[section == "metrics" ? k : "\(section == "verifier_scores" ? "score" : "ledger").\(k)"] = v
-            }
+    /// A flat row: cell, index, axes (prefixed `axis.`), metrics, score statistics (`score.`),
+    /// ledger (`ledger.`), algorithm, budget, its name and the no-search flag. Non-finite numbers
+    /// are written as strings ("nan"), which JSON cannot hold as numbers.
+    static func summaryRow(_ record: CellResult) -> [String: Any] {
+        func number(_ v: Double) -> Any { v.isFinite ? v : "\(v)" }
+        var row: [String: Any] = ["cell": record.cell, "index": record.index, "algorithm": record.algorithm, "budget": record.budget,
+                                  "budget_name": record.budgetName, "no_search": record.noSearch]
+        for (k, v) in record.axes { row["axis.\(k)"] = v }
+        for (name, path) in CellMetrics.named { if let v = record.metrics[keyPath: path] { row[name] = number(v) } }
+        for (name, v) in record.metrics.heldOut { row[CellMetrics.prefix + name] = number(v) }
+        let s = record.verifierScores
+        for (name, v) in [("mean", s.mean), ("std", s.std), ("min", s.min), ("max", s.max), ("search_mean", s.searchMean)] {
+            if let v { row["score.\(name)"] = number(v) }
         }
-        row["algorithm"] = record["algorithm"]
-        row["budget"] = record["budget"]
+        let l = record.ledger
+        let ledger: [(String, Any)] = [("samples", l.samples), ("search_nfe", l.searchNFE), ("final_nfe", l.finalNFE), ("total_nfe", l.totalNFE),
+                                       ("nfe_per_sample", number(l.nfePerSample)), ("verifier_passes", l.verifierPasses),
+                                       ("search_gflops", number(l.searchGFLOPs)), ("final_gflops", number(l.finalGFLOPs)),
+                                       ("verifier_gflops", number(l.verifierGFLOPs)), ("gflops_per_sample", number(l.gflopsPerSample)),
+                                       ("seconds", number(l.seconds))]
+        for (k, v) in ledger { row["ledger.\(k)"] = v }
         return row
     }
 
@@ -111,7 +130,7 @@ public struct ResultStore {
     static func csvCell(_ value: Any?) -> String {
         guard let value else { return "" }
         let s = "\(value)"
-        return s.contains(",") || s.contains("\"") || s.contains("\n") ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
+        return s.contains(",") || s.contains("\"") || s.contains("\n") || s.contains("\r") ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
     }
 }
 

@@ -73,6 +73,23 @@ public enum Sampler {
         return x
     }
 
+    /// Index of the solver step whose start time is nearest `time`, for `steps` steps of `solver`
+    /// from `t0` to `t1` (a data prediction can be read there from the step's own velocity call).
+    /// ODE grids are uniform; an SDE solve reaching data has `steps − 1` uniform steps to
+    /// 1 − ``sdeLastStep`` and its last step starts there.
+    public static func nearestStep(to time: Float, steps: Int, solver: Solver, from t0: Float = 0, to t1: Float = 1) -> Int {
+        let starts: [Float]
+        if solver == .sde && t1 >= 1 {
+            let end = 1 - sdeLastStep, stochastic = steps - 1
+            let dt = stochastic > 0 ? (end - t0) / Float(stochastic) : 0
+            starts = (0..<stochastic).map { t0 + Float($0) * dt } + [end]
+        } else {
+            let dt = (t1 - t0) / Float(steps)
+            starts = (0..<steps).map { t0 + Float($0) * dt }
+        }
+        return starts.indices.min { abs(starts[$0] - time) < abs(starts[$1] - time) } ?? 0
+    }
+
     static func axpy(_ x: Tensor, _ v: Tensor, _ dt: Float) -> Tensor {
         Tensor(zip(x.data, v.data).map { $0 + dt * $1 }, shape: x.shape)
     }

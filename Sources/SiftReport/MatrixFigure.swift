@@ -21,7 +21,6 @@ public enum MatrixFigure {
     /// Writes `gain-matrix.svg` and `index.html` (with the raw values) into `out`.
     @discardableResult
     public static func build(results folder: URL, rowKey: String, budget: Int, metrics: [String], out: URL, title: String) throws -> [URL] {
-        guard budget > 1 else { throw ReportError("matrix budget must be above 1 (1 and 0 are no search), got \(budget)") }
         let rows = try Report.rows(folder)
         let columns = metrics.map(column)
         var order = [String](), byName = [String: [[String: Any]]]()
@@ -38,14 +37,19 @@ public enum MatrixFigure {
             guard let b = Report.number(row["budget"]) else { throw ReportError("\(folder.path): cell \(row["cell"] ?? "?") has no budget") }
             return Int(b)
         }
-        // No search: budget 1 (random, paths) or 0 (zero-order iterations).
-        func isNoSearch(_ row: [String: Any]) throws -> Bool { try budgetOf(row) <= 1 }
+        // No search: the algorithm's own baseline, as recorded with the cell.
+        func isNoSearch(_ row: [String: Any]) throws -> Bool {
+            guard let flag = Report.flag(row["no_search"]) else {
+                throw ReportError("\(folder.path): cell \(row["cell"] ?? "?") has no 'no_search' column; rerun the experiment to rebuild its summary")
+            }
+            return flag
+        }
         var labels = [String](), values = [[Double]](), raw = [[Double]](), baseline: [Double]?
         for name in order {
             let cells = byName[name]!
-            let atBudget = try cells.filter { try budgetOf($0) == budget }, bases = try cells.filter(isNoSearch)
+            let atBudget = try cells.filter { try budgetOf($0) == budget && !isNoSearch($0) }, bases = try cells.filter(isNoSearch)
             guard atBudget.count == 1, bases.count == 1 else {
-                throw ReportError("\(folder.path): '\(name)' needs exactly one cell at budget \(budget) and one without search (budget 0 or 1); "
+                throw ReportError("\(folder.path): '\(name)' needs exactly one cell at budget \(budget) and one without search; "
                                   + "has \(atBudget.count) and \(bases.count) — an experiment for a matrix varies only \(rowKey) and the budget")
             }
             let base = bases[0], searched = atBudget[0]

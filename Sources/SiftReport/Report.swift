@@ -56,9 +56,18 @@ public enum Report {
                                   "score": ("score.mean", "Mean verifier score ↑"), "class_fid": ("class_fid", "Per-class FID ↓")]
     static let shortNames = ["fid": "FID", "is": "IS", "kid": "KID", "precision": "precision", "recall": "recall",
                              "score": "verifier score", "class_fid": "per-class FID"]
-    /// Axes that are budgets (the x position), not series.
-    static let budgetAxes: Set<String> = ["axis.algorithm.candidates", "axis.algorithm.iterations", "axis.algorithm.width",
-                                          "axis.sampler.final_steps"]
+    /// Whether summary column `key` of `row` is an x position, not a series: the budget axis its
+    /// algorithm recorded (`budget_name`), or the final steps (the steps-only baseline).
+    static func isBudgetAxis(_ key: String, of row: [String: Any]) -> Bool {
+        key == "axis.sampler.final_steps" || row["budget_name"].map { key == "axis.algorithm.\($0)" } == true
+    }
+
+    /// A yes/no column (`no_search`): JSON true/false, or their text.
+    static func flag(_ v: Any?) -> Bool? {
+        if let b = v as? Bool { return b }
+        if let s = v as? String { return ["true": true, "false": false][s] }
+        return nil
+    }
 
     /// Rows of `<folder>/summary.jsonl`.
     public static func rows(_ folder: URL) throws -> [[String: Any]] {
@@ -89,7 +98,7 @@ public enum Report {
 
     static func seriesName(_ row: [String: Any], key: String?) -> String {
         if let key { return "\(row[key].map { "\($0)" } ?? "?")" }
-        let parts = row.keys.filter { $0.hasPrefix("axis.") && !budgetAxes.contains($0) }.sorted().map { k in
+        let parts = row.keys.filter { $0.hasPrefix("axis.") && !isBudgetAxis($0, of: row) }.sorted().map { k in
             "\(k.dropFirst("axis.".count).split(separator: ".").last!)=\(row[k]!)"
         }
         return parts.isEmpty ? "\(row["algorithm"] ?? "") search".trimmingCharacters(in: .whitespaces) : parts.joined(separator: " ")

@@ -40,7 +40,7 @@ struct EvalCommand: ParsableCommand {
         var table = TextTable(["model", "samples", "solver", "steps", "guidance", "NFE/sample", "FID", "IS", "KID", "precision", "recall", "class-FID", "sampling s"])
         table.add([model, "\(keys.count)", solver, "\(steps)", fmt(Double(guidance), 2), fmt(nfe, 0), fmt(metrics.fid, 2),
                    fmt(metrics.isMean, 2), fmt(metrics.kidMean, 4), fmt(metrics.precision, 3), fmt(metrics.recall, 3),
-                   fmt(metrics.meanPerClassFID, 2), fmt(sampling, 1)])
+                   fmt(metrics.classFID, 2), fmt(sampling, 1)])
         print(table.render())
         if let json {
             let encoder = JSONEncoder()

@@ -86,14 +86,13 @@ struct RunCommand: ParsableCommand {
 
     func printTable(store: ResultStore, cells: [ExperimentCell]) {
         guard let rows = try? store.finishedRecords() else { return }
-        let byCell = Dictionary(rows.compactMap { r in (r["cell"] as? String).map { ($0, r) } }, uniquingKeysWith: { a, _ in a })
+        let byCell = Dictionary(rows.map { ($0.cell, $0) }, uniquingKeysWith: { a, _ in a })
         var table = TextTable(["cell"] + (cells.first?.axes.map(\.key) ?? []) + ["NFE/sample", "GFLOP/sample", "score", "FID", "IS", "precision", "recall", "search s"])
         for cell in cells {
             guard let r = byCell[cell.id] else { continue }
-            let m = r["metrics"] as? [String: Any] ?? [:], l = r["ledger"] as? [String: Any] ?? [:], s = r["verifier_scores"] as? [String: Any] ?? [:]
-            func num(_ v: Any?, _ d: Int) -> String { (v as? Double).map { fmt($0, d) } ?? "" }
-            table.add([cell.id] + cell.axes.map(\.value) + [num(l["nfe_per_sample"], 0), num(l["gflops_per_sample"], 2), num(s["mean"], 3),
-                       num(m["fid"], 2), num(m["is_mean"], 2), num(m["precision"], 3), num(m["recall"], 3), num(l["seconds"], 1)])
+            func num(_ v: Double?, _ d: Int) -> String { v.map { fmt($0, d) } ?? "" }
+            table.add([cell.id] + cell.axes.map(\.value) + [num(r.ledger.nfePerSample, 0), num(r.ledger.gflopsPerSample, 2), num(r.verifierScores.mean, 3),
+                       num(r.metrics.fid, 2), num(r.metrics.isMean, 2), num(r.metrics.precision, 3), num(r.metrics.recall, 3), num(r.ledger.seconds, 1)])
         }
         print(table.render())
         print("results: \(store.root.path) (summary.jsonl, summary.csv, one folder per cell)")

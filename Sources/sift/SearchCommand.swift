@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SiftData
+import SiftExperiments
 import SiftModels
 import SiftSearch
 import SiftTensor
@@ -14,28 +15,43 @@ struct SearchCommand: ParsableCommand {
     @OptionGroup var sampling: SamplingOptions
     @Option(help: "Verifier: fid-oracle, is-oracle, clf-mlp, clf-vit, self-similarity[:network], or an ensemble such as mean-rank(clf-vit,clf-mlp) or zscore(clf-vit:2,clf-mlp:1).")
     var verifier: String
-    @Option(help: "random, zero-order or paths.") var algorithm: String = "random"
-    @Option(help: "random: candidates per sample, a comma list of budgets from one shared pool.") var candidates = "1,4,16"
-    @Option(help: "zero-order: neighbours per iteration.") var neighbours = 4
-    @Option(help: "zero-order: iteration counts to report (comma list).") var iterations = "1,2,3,4"
-    @Option(help: "zero-order: cosine between the pivot and its neighbours.") var tau = 0.95
-    @Flag(help: "zero-order: start a fresh pivot after a round without improvement.") var restart = false
-    @Option(help: "paths: surviving paths N.") var paths = 2
-    @Option(help: "paths: re-noisings per path M (comma list of budgets).") var width = "1,2,4"
-    @Option(help: "paths: start level σ (0 = data, 1 = noise).") var sigma = 0.5
-    @Option(help: "paths: forward re-noising step Δf.") var forward = 0.1
-    @Option(help: "paths: backward solve step Δb (> Δf).") var backward = 0.2
-    @Option(help: "paths: solver steps per backward solve L.") var length = 4
+    @Option(help: ArgumentHelp("The search algorithm: \(AlgorithmRegistry.kinds.joined(separator: ", ")).", valueName: "kind"))
+    var algorithm = AlgorithmRegistry.defaultKind
+    @Argument(help: ArgumentHelp("The algorithm's parameters as key=value (a comma list on the budget key is a sweep of budgets from one run):\n"
+                                 + SearchCommand.parameterHelp, valueName: "key=value"))
+    var parameters: [String] = []
     @Option(help: "Folder for a PNG grid per budget and search.json.") var out: String?
+
+    /// Every registered algorithm's keys and defaults, for the help text.
+    static var parameterHelp: String {
+        AlgorithmRegistry.kinds.map { kind -> String in
+            let defaults = AlgorithmConfig.defaults(kind: kind)!
+            let values = defaults.canonicalObject
+            return "\(kind) (budget \(defaults.budgetKey)): " + defaults.keys.map { "\($0)=\(values[$0].map { "\($0)" } ?? "")" }.joined(separator: " ")
+        }.joined(separator: "\n")
+    }
+
+    /// The algorithm's parameters and budgets, checked against the verifier and sampler.
+    func algorithmConfig() throws -> (config: AlgorithmConfig, budgets: [Int]) {
+        let parsed: (config: AlgorithmConfig, budgets: [Int])
+        do { parsed = try AlgorithmArguments.parse(kind: algorithm, parameters) } catch let error as ConfigError { throw ValidationError("\(error)") }
+        let traits = try VerifierFactory.traits(spec: verifier)
+        let setup = SearchSetup(solver: sampling.settings.solver, verifierNeedsEarlyPrediction: traits.needsEarlyPrediction,
+                                verifierIsPoolRelative: traits.isPoolRelative, recordsEarlyPrediction: false, verifierName: verifier)
+        do { try parsed.config.check(setup) } catch { throw ValidationError("\(algorithm) search: \(error)") }
+        return parsed
+    }
 
     func validate() throws {
         try VerifierFactory.validate(spec: verifier)
+        _ = try algorithmConfig()
     }
 
     func run() throws {
         let sit = try ModelZoo.loadSiT(sampling.model)
         let task = try sampling.task(for: sit)
-        let algorithm = try makeAlgorithm()
+        let (config, budgets) = try algorithmConfig()
+        let algorithm = try config.makeAlgorithm(budgets: budgets)
         let settings = sampling.settings
         let factory = VerifierFactory { print($0) }
         let spec = verifier
@@ -54,7 +70,7 @@ struct SearchCommand: ParsableCommand {
                        fmt(Double(l.verifierPasses) / s, 1), fmt(l.gflopsPerSample, 2), fmt(o.meanScore, 4),
                        trace.joined(separator: " "), fmt(l.seconds, 1)])
         }
-        print("\(algorithm.name) search, \(sampling.model), verifier \(verifier), \(task.count) samples (\(sampling.perClass) per class), \(sampling.solver) \(settings.searchSteps) search / \(settings.finalSteps) final steps, guidance \(settings.guidance)")
+        print("\(config.kind) search (\(config)), \(sampling.model), verifier \(verifier), \(task.count) samples (\(sampling.perClass) per class), \(sampling.solver) \(settings.searchSteps) search / \(settings.finalSteps) final steps, guidance \(settings.guidance)")
         print(table.render())
         let passes = context.denoiser.forwardPasses
         print(String(format: "wall %.1f s; %d denoiser passes (%.0f NFE/s overall, %.1f candidate generations of %d steps per second)",
@@ -62,29 +78,54 @@ struct SearchCommand: ParsableCommand {
         if let out { try write(outcomes, to: out, sit: sit, perClass: sampling.perClass, wall: wall) }
     }
 
-    func makeAlgorithm() throws -> SearchAlgorithm {
-        switch algorithm {
-        case "random": return .random(try RandomSearch(candidates: try integers(candidates, option: "--candidates")))
-        case "zero-order":
-            return .zeroOrder(try ZeroOrderSearch(neighbours: neighbours, iterations: try integers(iterations, option: "--iterations"), tau: tau, restart: restart))
-        case "paths":
-            return .paths(try PathSearch(paths: paths, widths: try integers(width, option: "--width"), sigma: sigma, forward: forward,
-                                         backward: backward, length: length))
-        default: throw ValidationError("--algorithm must be one of random, zero-order, paths; got '\(algorithm)'")
-        }
-    }
-
     func write(_ outcomes: [SearchOutcome], to folder: String, sit: SiT, perClass: Int, wall: Double) throws {
         let url = URL(fileURLWithPath: folder)
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        var records = [[String: Any]]()
+        var records = [SearchRecord]()
         for o in outcomes {
             let grid = ImageGrid.samples(rows: o.images.shape[0] / perClass, columns: perClass, side: sit.config.imageSize)
             try grid.compose(o.images.data, count: o.images.shape[0]).write(to: url.appendingPathComponent("\(o.algorithm)-\(o.budgetName)-\(o.budget).png"))
-            records.append(["algorithm": o.algorithm, o.budgetName: o.budget, "mean_score": o.meanScore, "trace": o.trace,
-                            "ledger": o.ledger.summary, "chosen_candidates": o.chosen.map(\.key.candidate)])
+            records.append(SearchRecord(o))
         }
-        let data = try JSONSerialization.data(withJSONObject: ["wall_seconds": wall, "budgets": records], options: [.prettyPrinted, .sortedKeys])
+        let data = try CellResult.encoder.encode(SearchFile(wallSeconds: wall, budgets: records))
         do { try writeFileAtomically(data, to: url.appendingPathComponent("search.json")) } catch { throw ValidationError("cannot write \(folder)/search.json: \(error.reason)") }
+    }
+}
+
+/// `search.json`: one record per budget.
+struct SearchFile: Encodable {
+    let wallSeconds: Double
+    let budgets: [SearchRecord]
+    enum CodingKeys: String, CodingKey {
+        case budgets
+        case wallSeconds = "wall_seconds"
+    }
+}
+
+/// One budget's outcome in `search.json`.
+struct SearchRecord: Encodable {
+    let algorithm: String
+    let budgetName: String
+    let budget: Int
+    let noSearch: Bool
+    let meanScore: Double
+    let trace: [Double]
+    let ledger: LedgerRecord
+    let chosenCandidates: [Int]
+
+    init(_ o: SearchOutcome) {
+        algorithm = o.algorithm
+        budgetName = o.budgetName
+        budget = o.budget
+        noSearch = o.noSearch
+        meanScore = o.meanScore
+        trace = o.trace
+        ledger = o.ledger.record
+        chosenCandidates = o.chosen.map(\.key.candidate)
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case algorithm, budget, trace, ledger
+        case budgetName = "budget_name", noSearch = "no_search", meanScore = "mean_score", chosenCandidates = "chosen_candidates"
     }
 }

@@ -1,4 +1,5 @@
 import Testing
+import SiftSearch
 @testable import SiftExperiments
 
 let baseYAML = """
@@ -26,7 +27,7 @@ func expand(_ yaml: String, _ overrides: [String] = []) throws -> [ExperimentCel
         let cells = try expand(baseYAML + "\ngrid:\n  sampler.guidance: [1.0, 2.0]\n  algorithm.candidates: [1, 4, 16]\n")
         #expect(cells.count == 6)
         #expect(cells.map { Double($0.config.sampler.guidance) } == [1, 1, 1, 2, 2, 2])
-        #expect(cells.map { $0.config.algorithm.budget.value } == [1, 4, 16, 1, 4, 16])
+        #expect(cells.map { $0.config.algorithm.budget } == [1, 4, 16, 1, 4, 16])
         #expect(cells[4].axes.map(\.key) == ["sampler.guidance", "algorithm.candidates"])
         #expect(cells[4].axes.map(\.value) == ["2.0", "4"])
         #expect(Set(cells.map(\.id)).count == 6)
@@ -35,7 +36,7 @@ func expand(_ yaml: String, _ overrides: [String] = []) throws -> [ExperimentCel
     @Test func zipVariesKeysTogether() throws {
         let cells = try expand(baseYAML + "\nzip:\n  sampler.search_steps: [2, 4, 8]\n  algorithm.candidates: [8, 4, 2]\ngrid:\n  seed: [0, 1]\n")
         #expect(cells.count == 6)
-        #expect(cells.prefix(3).map { [$0.config.sampler.searchSteps, $0.config.algorithm.budget.value] } == [[2, 8], [4, 4], [8, 2]])
+        #expect(cells.prefix(3).map { [$0.config.sampler.searchSteps, $0.config.algorithm.budget] } == [[2, 8], [4, 4], [8, 2]])
     }
 
     @Test func overridesSetSweepAndReplaceAxes() throws {
@@ -43,7 +44,7 @@ func expand(_ yaml: String, _ overrides: [String] = []) throws -> [ExperimentCel
                                ["sampler.guidance=1.5", "algorithm.candidates=1,4,16", "samples.classes=[3,4]", "description='a, b'"])
         #expect(cells.count == 3)
         #expect(cells.allSatisfy { $0.config.sampler.guidance == 1.5 && $0.config.classes == [3, 4] && $0.config.description == "a, b" })
-        #expect(cells.map { $0.config.algorithm.budget.value } == [1, 4, 16])
+        #expect(cells.map { $0.config.algorithm.budget } == [1, 4, 16])
     }
 
     @Test func overrideGrammar() throws {
@@ -63,8 +64,8 @@ func expand(_ yaml: String, _ overrides: [String] = []) throws -> [ExperimentCel
         #expect(throws: ConfigError.self) { try Override.parse("x='open") }
         // Type inference happens when the cell is read: numbers, booleans, strings.
         let cells = try expand(baseYAML.replacingOccurrences(of: "  candidates: 2", with: ""), ["algorithm.kind=zero-order", "algorithm.restart=yes", "algorithm.tau=1"])
-        guard case .zeroOrder(_, _, let tau, let restart) = cells[0].config.algorithm else { Issue.record("not zero-order"); return }
-        #expect(tau == 1 && restart)
+        let parameters = try #require(cells[0].config.algorithm.parameters as? ZeroOrderSearch.Parameters)
+        #expect(parameters.tau == 1 && parameters.restart)
     }
 
     @Test func cellIdIgnoresOrderFormattingAndDefaults() throws {
@@ -127,7 +128,7 @@ func expand(_ yaml: String, _ overrides: [String] = []) throws -> [ExperimentCel
         #expect(message(baseYAML + "\nheld_out: [clf-vit, clf-vitt]\n").hasPrefix("exp.yaml:14:21: 'held_out': unknown verifier 'clf-vitt'"))
         #expect(message(baseYAML + "\nheld_out: [clf-vit, clf-vit]\n") == "exp.yaml:14:21: 'held_out' lists 'clf-vit' twice")
         #expect(message(baseYAML.replacingOccurrences(of: "  candidates: 2", with: "") + "\nheld_out: [self-similarity]\n", ["algorithm.kind=paths"])
-                .contains("paths search cannot report self-similarity"))
+                == "exp.yaml:14:11: paths search cannot report a held-out self-similarity score: its samples have no t = 0.6 prediction of a full generation")
         // Absent or empty: the id is unchanged (earlier results stay finished); set: a new cell.
         let plain = try expand(baseYAML)[0]
         #expect(try expand(baseYAML + "\nheld_out: []\n")[0].id == plain.id)

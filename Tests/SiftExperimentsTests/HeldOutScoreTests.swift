@@ -27,7 +27,7 @@ import Testing
         var byCell = [String: [String: Any]]()
         for cell in cells {
             let data = try Data(contentsOf: store.folder(cell.id).appendingPathComponent("metrics.json"))
-            byCell["\(cell.config.verifier)/\(cell.config.algorithm.budget.value)"] = try JSONSerialization.jsonObject(with: data) as? [String: Any]
+            byCell["\(cell.config.verifier)/\(cell.config.algorithm.budget)"] = try JSONSerialization.jsonObject(with: data) as? [String: Any]
         }
         return byCell
     }

@@ -78,12 +78,12 @@ func temporaryFolder(_ label: String) throws -> URL {
         let folder = try temporaryFolder("matrix").appendingPathComponent("exp")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let rows = [
-            #"{"cell":"a","axis.verifier":"clf-vit","budget":1,"fid":200.0,"is_mean":5.0,"held_out.clf-vit":6.0,"held_out.clf-mlp":4.0}"#,
-            #"{"cell":"b","axis.verifier":"clf-vit","budget":16,"fid":150.0,"is_mean":6.0,"held_out.clf-vit":9.0,"held_out.clf-mlp":4.4}"#,
-            #"{"cell":"c","axis.verifier":"clf-mlp","budget":1,"fid":200.0,"is_mean":5.0,"held_out.clf-vit":6.0,"held_out.clf-mlp":4.0}"#,
-            #"{"cell":"d","axis.verifier":"clf-mlp","budget":16,"fid":220.0,"is_mean":5.5,"held_out.clf-vit":6.6,"held_out.clf-mlp":8.0}"#,
-            #"{"cell":"e","axis.verifier":"fid-oracle","budget":1,"fid":200.0,"is_mean":5.0,"held_out.clf-vit":6.0,"held_out.clf-mlp":4.0}"#,
-            #"{"cell":"f","axis.verifier":"fid-oracle","budget":16,"fid":120.0,"is_mean":5.0,"held_out.clf-vit":6.0,"held_out.clf-mlp":4.0}"#,
+            #"{"cell":"a","axis.verifier":"clf-vit","budget":1,"no_search":true,"fid":200.0,"is_mean":5.0,"held_out.clf-vit":6.0,"held_out.clf-mlp":4.0}"#,
+            #"{"cell":"b","axis.verifier":"clf-vit","budget":16,"no_search":false,"fid":150.0,"is_mean":6.0,"held_out.clf-vit":9.0,"held_out.clf-mlp":4.4}"#,
+            #"{"cell":"c","axis.verifier":"clf-mlp","budget":1,"no_search":true,"fid":200.0,"is_mean":5.0,"held_out.clf-vit":6.0,"held_out.clf-mlp":4.0}"#,
+            #"{"cell":"d","axis.verifier":"clf-mlp","budget":16,"no_search":false,"fid":220.0,"is_mean":5.5,"held_out.clf-vit":6.6,"held_out.clf-mlp":8.0}"#,
+            #"{"cell":"e","axis.verifier":"fid-oracle","budget":1,"no_search":true,"fid":200.0,"is_mean":5.0,"held_out.clf-vit":6.0,"held_out.clf-mlp":4.0}"#,
+            #"{"cell":"f","axis.verifier":"fid-oracle","budget":16,"no_search":false,"fid":120.0,"is_mean":5.0,"held_out.clf-vit":6.0,"held_out.clf-mlp":4.0}"#,
         ]
         try rows.joined(separator: "\n").write(to: folder.appendingPathComponent("summary.jsonl"), atomically: true, encoding: .utf8)
         let files = try MatrixFigure.build(results: folder, rowKey: "axis.verifier", budget: 16,

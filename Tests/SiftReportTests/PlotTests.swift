@@ -82,9 +82,9 @@ func parsesAsXML(_ text: String) -> Bool {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("sift-report-\(UUID().uuidString)/exp")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let rows = [
-            #"{"cell":"a1","axis.verifier":"clf-vit","axis.algorithm.candidates":"1","ledger.nfe_per_sample":49,"ledger.gflops_per_sample":2.3,"fid":380.0,"is_mean":4.2,"score.mean":5.0}"#,
-            #"{"cell":"a2","axis.verifier":"clf-vit","axis.algorithm.candidates":"4","ledger.nfe_per_sample":125,"ledger.gflops_per_sample":6.0,"fid":310.0,"is_mean":4.9,"score.mean":7.1}"#,
-            #"{"cell":"b1","axis.verifier":"clf-mlp","axis.algorithm.candidates":"4","ledger.nfe_per_sample":125,"ledger.gflops_per_sample":6.0,"fid":330.0,"is_mean":4.6,"score.mean":3.0}"#,
+            #"{"cell":"a1","axis.verifier":"clf-vit","axis.algorithm.candidates":"1","budget_name":"candidates","ledger.nfe_per_sample":49,"ledger.gflops_per_sample":2.3,"fid":380.0,"is_mean":4.2,"score.mean":5.0}"#,
+            #"{"cell":"a2","axis.verifier":"clf-vit","axis.algorithm.candidates":"4","budget_name":"candidates","ledger.nfe_per_sample":125,"ledger.gflops_per_sample":6.0,"fid":310.0,"is_mean":4.9,"score.mean":7.1}"#,
+            #"{"cell":"b1","axis.verifier":"clf-mlp","axis.algorithm.candidates":"4","budget_name":"candidates","ledger.nfe_per_sample":125,"ledger.gflops_per_sample":6.0,"fid":330.0,"is_mean":4.6,"score.mean":3.0}"#,
         ]
         try rows.joined(separator: "\n").write(to: folder.appendingPathComponent("summary.jsonl"), atomically: true, encoding: .utf8)
         let series = Report.series(try Report.rows(folder), x: "ledger.nfe_per_sample", metric: "fid", seriesKey: nil)

@@ -21,7 +21,7 @@ import SiftTensor
         #expect(good.fid < bad.fid && good.kidMean < bad.kidMean)
         #expect(good.precision > bad.precision && good.recall > bad.recall)
         #expect(good.isMean > 3)
-        #expect(good.perClassFID.count == 10 && good.meanPerClassFID.isFinite)
+        #expect(good.classFIDByClass.count == 10 && good.classFID.isFinite)
         #expect(good.samples == 200)
     }
 

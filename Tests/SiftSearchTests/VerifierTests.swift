@@ -60,11 +60,11 @@ import SiftTensor
     }
 
     @Test func selfSimilarityStepIsNearestToSigmaPointFour() {
-        #expect(SelfSimilarityVerifier.nearestStep(steps: 50) == 30)   // t = 0.6 exactly
-        #expect(SelfSimilarityVerifier.nearestStep(steps: 8) == 5)     // t = 0.625 (0.5 is farther)
-        #expect(SelfSimilarityVerifier.nearestStep(steps: 4, from: 0.5) == 1)  // 0.5, 0.625, …
+        #expect(EarlyPrediction.step(steps: 50, solver: .heun) == 30)   // t = 0.6 exactly
+        #expect(EarlyPrediction.step(steps: 8, solver: .heun) == 5)     // t = 0.625 (0.5 is farther)
+        #expect(Sampler.nearestStep(to: 0.6, steps: 4, solver: .heun, from: 0.5) == 1)  // 0.5, 0.625, …
         // SDE, 3 steps: starts 0, 0.48, then the last step at 0.96 — 0.48 is nearest to 0.6.
-        #expect(SelfSimilarityVerifier.nearestStep(steps: 3, solver: .sde) == 1)
+        #expect(EarlyPrediction.step(steps: 3, solver: .sde) == 1)
     }
 
     @Test func meanRankPicksTheBestAverageRank() throws {

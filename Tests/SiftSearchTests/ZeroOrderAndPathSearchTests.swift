@@ -16,7 +16,7 @@ import SiftTensor
 
     @Test func tauOneNeverMoves() throws {
         let settings = SearchTestSupport.settings(search: 3, final: 3)
-        let outcomes = try SearchEngine.run(.zeroOrder(try ZeroOrderSearch(neighbours: 3, iterations: [0, 1, 3], tau: 1)),
+        let outcomes = try SearchEngine.run(try ZeroOrderSearch(neighbours: 3, iterations: [0, 1, 3], tau: 1),
                                             task: SearchTestSupport.task, context: try SearchTestSupport.context(settings))
         let plain = CandidateGenerator(denoiser: Denoiser(model: SearchTestSupport.model), solver: .heun, steps: 3, seed: settings.seed)
             .generate(SearchTestSupport.task.slots).images
@@ -28,7 +28,7 @@ import SiftTensor
 
     @Test func bestScoreIsNonDecreasingOverIterations() throws {
         for restart in [false, true] {
-            let outcomes = try SearchEngine.run(.zeroOrder(try ZeroOrderSearch(neighbours: 2, iterations: [1, 2, 3, 4], tau: 0.9, restart: restart)),
+            let outcomes = try SearchEngine.run(try ZeroOrderSearch(neighbours: 2, iterations: [1, 2, 3, 4], tau: 0.9, restart: restart),
                                                 task: SearchTestSupport.task, context: try SearchTestSupport.context(SearchTestSupport.settings(search: 3, final: 3)))
             let trace = outcomes.last!.trace
             #expect(trace.count == 4 && zip(trace, trace.dropFirst()).allSatisfy { $0 <= $1 }, "restart \(restart): \(trace)")
@@ -40,7 +40,7 @@ import SiftTensor
     @Test func ledgerMatchesAHandCount() throws {
         // 6 slots, ZO-2 for 2 iterations: 1 pivot + 2·2 neighbours generated with 2 Heun steps (3
         // calls); 3 verifier passes per round; the winner re-generated with 3 steps (5 calls).
-        let outcomes = try SearchEngine.run(.zeroOrder(try ZeroOrderSearch(neighbours: 2, iterations: [2])), task: SearchTestSupport.task,
+        let outcomes = try SearchEngine.run(try ZeroOrderSearch(neighbours: 2, iterations: [2]), task: SearchTestSupport.task,
                                             context: try SearchTestSupport.context(SearchTestSupport.settings(search: 2, final: 3)))
         let l = outcomes[0].ledger
         #expect(l.searchPasses == 6 * 5 * 3 && l.finalPasses == 6 * 5 && l.verifierPasses == 6 * 3 * 2)
@@ -54,7 +54,7 @@ import SiftTensor
         #expect(search.levels.count == 4)   // 0.5 → 0.35 → 0.2 → 0.05 → 0
         #expect(abs(search.levels[0] - 0.35) < 1e-12 && search.levels.last == 0)
         let settings = SearchTestSupport.settings(search: 4, final: 4)
-        let outcome = try SearchEngine.run(.paths(search), task: SearchTestSupport.task, context: try SearchTestSupport.context(settings))[0]
+        let outcome = try SearchEngine.run(search, task: SearchTestSupport.task, context: try SearchTestSupport.context(settings))[0]
         // Initial: 2 paths × Heun round(4·0.5) = 2 steps (3 calls). Rounds: 2·3 candidates × (Heun 2 steps = 3 calls
         // + 1 prediction call), the last round ends at data (no prediction call).
         let perSlot = 2 * 3 + 3 * (6 * 4) + 6 * 3

@@ -13,13 +13,14 @@ public struct SampleMetrics: Codable, Equatable, Sendable {
     public var precision: Double
     public var recall: Double
     /// FID of each class's samples against that class's test images (class index as a string key).
-    public var perClassFID: [String: Double]
-    public var meanPerClassFID: Double
+    public var classFIDByClass: [String: Double]
+    /// The mean over classes of ``classFIDByClass`` (`class_fid`).
+    public var classFID: Double
 
     enum CodingKeys: String, CodingKey {
         case samples, fid, precision, recall
         case isMean = "is_mean", isStd = "is_std", kidMean = "kid_mean", kidStd = "kid_std"
-        case perClassFID = "per_class_fid", meanPerClassFID = "mean_per_class_fid"
+        case classFIDByClass = "class_fid_by_class", classFID = "class_fid"
     }
 
     /// Settings of the subset-based metrics.
@@ -62,6 +63,6 @@ public struct SampleMetrics: Codable, Equatable, Sendable {
         let meanPerClass = perClass.isEmpty ? .nan : perClass.keys.sorted().reduce(0) { $0 + perClass[$1]! } / Double(perClass.count)
         return SampleMetrics(samples: features.rows, fid: fid, isMean: inception.mean, isStd: inception.std,
                              kidMean: kid.mean, kidStd: kid.std, precision: pr.precision, recall: pr.recall,
-                             perClassFID: perClassByName, meanPerClassFID: meanPerClass)
+                             classFIDByClass: perClassByName, classFID: meanPerClass)
     }
 }

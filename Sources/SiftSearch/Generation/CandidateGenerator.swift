@@ -43,6 +43,13 @@ public final class CandidateGenerator {
         return [c.channels, c.imageSize, c.imageSize]
     }
 
+    /// The segment solver on this generator's denoiser, solver, noise and batch size.
+    public var segments: SegmentSolver {
+        var s = SegmentSolver(denoiser: denoiser, solver: solver, noise: noise, batchSize: batchSize)
+        s.onSolved = onGenerated
+        return s
+    }
+
     /// Final samples `(K, C, H, W)` of `keys`, starting from `initial` noises (default: each
     /// key's keyed initial noise), and with `earlyPrediction` the data predictions at t = 0.6.
     public func generate(_ keys: [CandidateKey], initial: [[Float]]? = nil, earlyPrediction: Bool = false)
@@ -51,28 +58,19 @@ public final class CandidateGenerator {
         let per = noise.perSample
         var images = [Float](), early = [Float]()
         images.reserveCapacity(keys.count * per)
-        let earlyStep = SelfSimilarityVerifier.nearestStep(steps: steps, solver: solver)
-        for lo in stride(from: 0, to: keys.count, by: max(batchSize, 1)) {
-            let hi = min(keys.count, lo + batchSize)
-            let chunk = Array(keys[lo..<hi])
+        if earlyPrediction { early.reserveCapacity(keys.count * per) }
+        let solver = segments
+        let earlyStep = earlyPrediction ? EarlyPrediction.step(steps: steps, solver: self.solver) : nil
+        for range in Batches.ranges(count: keys.count, size: batchSize) {
+            let chunk = Array(keys[range])
             var x0 = [Float]()
             x0.reserveCapacity(chunk.count * per)
             for (offset, key) in chunk.enumerated() {
-                x0 += initial?[lo + offset] ?? noise.initial(classIndex: key.classIndex, sample: key.sample, candidate: key.candidate)
+                x0 += initial?[range.lowerBound + offset] ?? noise.initial(classIndex: key.classIndex, sample: key.sample, candidate: key.candidate)
             }
-            let x = Tensor(x0, shape: [chunk.count] + sampleShape)
-            let labels = chunk.map(\.classIndex)
-            var earlyChunk: [Float]?
-            let sdeNoise = { (step: Int) -> [Float] in
-                chunk.flatMap { self.noise.sde(classIndex: $0.classIndex, sample: $0.sample, candidate: $0.candidate, step: step) }
-            }
-            let out = Sampler.solve(x, labels: labels, from: 0, to: 1, steps: steps, solver: solver, denoiser: denoiser, noise: sdeNoise,
-                                    observe: earlyPrediction ? { step, t, xs, v in
-                                        if step == earlyStep { earlyChunk = zip(xs.data, v.data).map { $0 + (1 - t) * $1 } }
-                                    } : nil)
-            images += out.data
-            if earlyPrediction { early += earlyChunk ?? out.data }
-            onGenerated?(chunk.count)
+            let out = solver.solveBatch(Tensor(x0, shape: [chunk.count] + sampleShape), keys: chunk, from: 0, to: 1, steps: steps, earlyStep: earlyStep)
+            images += out.state.data
+            if let e = out.early { early += e.data }
         }
         let shape = [keys.count] + sampleShape
         return (Tensor(images, shape: shape), earlyPrediction ? Tensor(early, shape: shape) : nil)

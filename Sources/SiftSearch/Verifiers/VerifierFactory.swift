@@ -84,6 +84,17 @@ public final class VerifierFactory {
         if let (_, members, _) = try parseEnsemble(spec) { for m in members { try validate(m) } } else { try validate(spec) }
     }
 
+    /// What the verifier of `spec` needs and how it scores, known without loading any network
+    /// (a test checks it against the verifiers ``make(spec:)`` builds).
+    public static func traits(spec: String) throws -> VerifierTraits {
+        if let (_, members, _) = try parseEnsemble(spec) {
+            let parts = try members.map { try traits(spec: $0) }
+            return VerifierTraits(needsEarlyPrediction: parts.contains(where: \.needsEarlyPrediction), isPoolRelative: true)
+        }
+        try validate(spec)
+        return VerifierTraits(needsEarlyPrediction: spec == "self-similarity" || spec.hasPrefix("self-similarity:"), isPoolRelative: spec == "fid-oracle")
+    }
+
     /// `rule(a[:w], b[:w], …)` → (rule, members, weights or nil); nil when `spec` is no ensemble.
     public static func parseEnsemble(_ spec: String) throws -> (EnsembleRule, [String], [Double]?)? {
         guard let open = spec.firstIndex(of: "(") else { return nil }
@@ -112,4 +123,11 @@ public final class VerifierFactory {
     public func ensemble(rule: EnsembleRule, members: [String], weights: [Double]? = nil) throws -> Verifier {
         try EnsembleVerifier(members: members.map { try make($0) }, rule: rule, weights: weights)
     }
+}
+
+/// What a verifier needs and how its scores compare (``Verifier/needsEarlyPrediction``,
+/// ``Verifier/isPoolRelative``), without building it.
+public struct VerifierTraits: Equatable, Sendable {
+    public let needsEarlyPrediction: Bool
+    public let isPoolRelative: Bool
 }

@@ -64,61 +64,12 @@ public final class SearchContext {
     public var flopsPerPass: Int { denoiser.model.config.forwardFLOPs }
 
     /// Runs `body` and returns its result with the wall seconds it took.
-    func timed<T>(_ body: () throws -> T) rethrows -> (T, Double) {
+    public func timed<T>(_ body: () throws -> T) rethrows -> (T, Double) { try Self.time(body) }
+
+    /// Runs `body` and returns its result with the wall seconds it took.
+    public static func time<T>(_ body: () throws -> T) rethrows -> (T, Double) {
         let start = Date()
         let value = try body()
         return (value, Date().timeIntervalSince(start))
-    }
-}
-
-/// The chosen sample of one slot.
-public struct ChosenSample: Codable, Equatable, Sendable {
-    /// The slot and the index of the winning candidate (random search: the pool index; zero-order:
-    /// the neighbour id of the final pivot; paths: the survivor's path index).
-    public let key: CandidateKey
-    /// The verifier's score of the winner when it was chosen (nil without search).
-    public let searchScore: Double?
-    enum CodingKeys: String, CodingKey {
-        case key
-        case searchScore = "search_score"
-    }
-}
-
-/// The result of a search at one budget.
-public struct SearchOutcome {
-    /// Algorithm name and budget, e.g. `random` / `candidates` = 16.
-    public let algorithm: String
-    public let budgetName: String
-    public let budget: Int
-    /// Final samples `(S, C, H, W)` in slot order.
-    public let images: Tensor
-    /// Their data predictions at t = 0.6, when the verifier needs them.
-    public let early: Tensor?
-    public let chosen: [ChosenSample]
-    /// Mean over slots of the best score so far after each iteration (random search: after each
-    /// candidate of the pool).
-    public let trace: [Double]
-    public internal(set) var ledger: Ledger
-    /// The verifier's score of each final sample (a fresh verifier, not charged to the ledger);
-    /// nil for pool-relative verifiers, whose scores only mean something within a pool.
-    public internal(set) var finalScores: [Double]?
-
-    /// Mean verifier score: of the final samples when available, else of the winners at selection.
-    public var meanScore: Double {
-        if let finalScores { return mean(finalScores) }
-        return mean(chosen.compactMap(\.searchScore))
-    }
-}
-
-extension Tensor {
-    /// Rows (first-axis items) at `indices`, in order.
-    func rows(_ indices: [Int]) -> Tensor {
-        let per = count / Swift.max(shape[0], 1)
-        var out = [Float]()
-        out.reserveCapacity(indices.count * per)
-        data.withUnsafeBufferPointer { p in
-            for i in indices { out.append(contentsOf: p[(i * per)..<((i + 1) * per)]) }
-        }
-        return Tensor(out, shape: [indices.count] + Array(shape.dropFirst()))
     }
 }

@@ -1,33 +1,11 @@
 import SiftTensor
 
-/// The search algorithms behind one contract: propose candidates → denoise them in large
-/// batches → score with the verifier → select, repeated as the algorithm needs.
-public enum SearchAlgorithm {
-    case random(RandomSearch)
-    case zeroOrder(ZeroOrderSearch)
-    case paths(PathSearch)
-
-    public var name: String {
-        switch self {
-        case .random: return "random"
-        case .zeroOrder: return "zero-order"
-        case .paths: return "paths"
-        }
-    }
-}
-
 public enum SearchEngine {
     /// Runs `algorithm` on `task`: one outcome per budget, each with the final samples, the
     /// chosen keys and scores, the trace and the ledger. Final samples are also scored by a fresh
     /// verifier (not charged to the ledger) when the verifier's scores are absolute.
-    public static func run(_ algorithm: SearchAlgorithm, task: SearchTask, context: SearchContext) throws -> [SearchOutcome] {
-        var outcomes: [SearchOutcome]
-        // Each algorithm returns its outcomes; the final samples are scored for reports here.
-        switch algorithm {
-        case .random(let a): outcomes = try a.run(task, context: context)
-        case .zeroOrder(let a): outcomes = try a.run(task, context: context)
-        case .paths(let a): outcomes = try a.run(task, context: context)
-        }
+    public static func run<A: SearchAlgorithm>(_ algorithm: A, task: SearchTask, context: SearchContext) throws -> [SearchOutcome] {
+        var outcomes = try algorithm.run(task, context: context)
         try scoreFinalSamples(&outcomes, task: task, context: context)
         return outcomes
     }

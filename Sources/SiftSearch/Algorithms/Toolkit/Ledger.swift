@@ -52,11 +52,42 @@ public struct Ledger: Codable, Equatable, Sendable {
         verifierFLOPs += cost.flops
     }
 
-    /// A JSON-friendly summary with the per-sample figures included.
-    public var summary: [String: Double] {
-        ["samples": Double(samples), "search_nfe": Double(searchPasses), "final_nfe": Double(finalPasses),
-         "total_nfe": Double(totalPasses), "nfe_per_sample": nfePerSample, "verifier_passes": Double(verifierPasses),
-         "search_gflops": searchFLOPs / 1e9, "final_gflops": finalFLOPs / 1e9, "verifier_gflops": verifierFLOPs / 1e9,
-         "gflops_per_sample": gflopsPerSample, "seconds": seconds]
+    /// The ledger as recorded in results, with the per-sample figures.
+    public var record: LedgerRecord { LedgerRecord(self) }
+}
+
+/// The compute ledger as recorded, with the per-sample figures the plots use.
+public struct LedgerRecord: Codable, Equatable, Sendable {
+    public var samples: Int
+    public var searchNFE: Int
+    public var finalNFE: Int
+    public var totalNFE: Int
+    public var nfePerSample: Double
+    public var verifierPasses: Int
+    public var searchGFLOPs: Double
+    public var finalGFLOPs: Double
+    public var verifierGFLOPs: Double
+    public var gflopsPerSample: Double
+    public var seconds: Double
+
+    enum CodingKeys: String, CodingKey {
+        case samples, seconds
+        case searchNFE = "search_nfe", finalNFE = "final_nfe", totalNFE = "total_nfe", nfePerSample = "nfe_per_sample"
+        case verifierPasses = "verifier_passes", searchGFLOPs = "search_gflops", finalGFLOPs = "final_gflops"
+        case verifierGFLOPs = "verifier_gflops", gflopsPerSample = "gflops_per_sample"
+    }
+
+    init(_ l: Ledger) {
+        samples = l.samples
+        searchNFE = l.searchPasses
+        finalNFE = l.finalPasses
+        totalNFE = l.totalPasses
+        nfePerSample = l.nfePerSample
+        verifierPasses = l.verifierPasses
+        searchGFLOPs = l.searchFLOPs / 1e9
+        finalGFLOPs = l.finalFLOPs / 1e9
+        verifierGFLOPs = l.verifierFLOPs / 1e9
+        gflopsPerSample = l.gflopsPerSample
+        seconds = l.seconds
     }
 }
