@@ -21,17 +21,20 @@ let systemLibraries: [Target] = [
 // with an error instead of corrupting memory (hot loops run on unsafe pointers anyway).
 let optimised: [SwiftSetting] = []
 
+// SiftUtilities (atomic writes, FNV-1a, CSV tables, summary statistics) depends on nothing; only
+// SiftTensor calls OpenBLAS; SiftReport depends on no engine module.
 let libraries: [Target] = [
+    .target(name: "SiftUtilities", swiftSettings: optimised),
     .target(name: "SiftTensor", dependencies: ["COpenBLAS"], swiftSettings: optimised),
-    .target(name: "SiftNN", dependencies: ["SiftTensor"], swiftSettings: optimised),
-    .target(name: "SiftData", dependencies: ["SiftTensor", "CPNG", "CZlib"], swiftSettings: optimised),
-    .target(name: "SiftModels", dependencies: ["SiftTensor", "SiftNN", "SiftData"], swiftSettings: optimised),
-    .target(name: "SiftMetrics", dependencies: ["SiftTensor", "COpenBLAS"], swiftSettings: optimised),
-    .target(name: "SiftSearch", dependencies: ["SiftTensor", "SiftNN", "SiftData", "SiftModels", "SiftMetrics"], swiftSettings: optimised),
-    .target(name: "SiftReport", dependencies: ["SiftMetrics", .product(name: "Yams", package: "Yams")], swiftSettings: optimised),
+    .target(name: "SiftNN", dependencies: ["SiftTensor", "SiftUtilities"], swiftSettings: optimised),
+    .target(name: "SiftData", dependencies: ["SiftTensor", "SiftUtilities", "CPNG", "CZlib"], swiftSettings: optimised),
+    .target(name: "SiftModels", dependencies: ["SiftTensor", "SiftNN", "SiftData", "SiftUtilities"], swiftSettings: optimised),
+    .target(name: "SiftMetrics", dependencies: ["SiftTensor", "SiftUtilities"], swiftSettings: optimised),
+    .target(name: "SiftSearch", dependencies: ["SiftTensor", "SiftNN", "SiftData", "SiftModels", "SiftMetrics", "SiftUtilities"], swiftSettings: optimised),
+    .target(name: "SiftReport", dependencies: ["SiftUtilities", .product(name: "Yams", package: "Yams")], swiftSettings: optimised),
     .target(
         name: "SiftExperiments",
-        dependencies: ["SiftTensor", "SiftData", "SiftModels", "SiftMetrics", "SiftSearch", .product(name: "Yams", package: "Yams")],
+        dependencies: ["SiftTensor", "SiftData", "SiftModels", "SiftMetrics", "SiftSearch", "SiftUtilities", .product(name: "Yams", package: "Yams")],
         swiftSettings: optimised),
 ]
 
@@ -41,7 +44,8 @@ let executables: [Target] = [
     .executableTarget(
         name: "sift",
         dependencies: [
-            "SiftTensor", "SiftNN", "SiftData", "SiftModels", "SiftMetrics", "SiftSearch", "SiftExperiments", "SiftReport",
+            "SiftUtilities", "SiftTensor", "SiftNN", "SiftData", "SiftModels", "SiftMetrics", "SiftSearch", "SiftExperiments", "SiftReport",
+            "COpenBLAS",  // the GEMM bench times cblas_sgemm itself
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Yams", package: "Yams"),
         ],
@@ -51,13 +55,14 @@ let executables: [Target] = [
 // MARK: - Tests (swift-testing); fixtures live in Tests/Fixtures
 
 let tests: [Target] = [
+    .testTarget(name: "SiftUtilitiesTests", dependencies: ["SiftUtilities"]),
     .testTarget(name: "SiftTensorTests", dependencies: ["SiftTensor"]),
     .testTarget(name: "SiftNNTests", dependencies: ["SiftNN"]),
     .testTarget(name: "SiftDataTests", dependencies: ["SiftData"]),
     .testTarget(name: "SiftModelsTests", dependencies: ["SiftModels"]),
-    .testTarget(name: "SiftMetricsTests", dependencies: ["SiftMetrics"]),
-    .testTarget(name: "SiftSearchTests", dependencies: ["SiftSearch"]),
-    .testTarget(name: "SiftExperimentsTests", dependencies: ["SiftExperiments"]),
+    .testTarget(name: "SiftMetricsTests", dependencies: ["SiftMetrics", "SiftUtilities"]),
+    .testTarget(name: "SiftSearchTests", dependencies: ["SiftSearch", "SiftUtilities"]),
+    .testTarget(name: "SiftExperimentsTests", dependencies: ["SiftExperiments", "SiftSearch", "SiftUtilities"]),
     .testTarget(name: "SiftReportTests", dependencies: ["SiftReport"]),
 ]
 
@@ -66,6 +71,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "sift", targets: ["sift"]),
+        .library(name: "SiftUtilities", targets: ["SiftUtilities"]),
         .library(name: "SiftTensor", targets: ["SiftTensor"]),
         .library(name: "SiftNN", targets: ["SiftNN"]),
         .library(name: "SiftData", targets: ["SiftData"]),

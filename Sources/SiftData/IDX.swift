@@ -1,4 +1,5 @@
 import Foundation
+import SiftUtilities
 
 /// An unsigned-byte array read from an IDX file, the format of MNIST and Fashion-MNIST.
 ///

@@ -1,6 +1,7 @@
 import CPNG
 import Foundation
 import SiftTensor
+import SiftUtilities
 
 /// An 8-bit greyscale or RGB image, encoded and decoded through libpng's simplified API
 /// (which keeps libpng's `longjmp` error handling inside C).

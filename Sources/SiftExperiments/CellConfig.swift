@@ -2,6 +2,7 @@ import Foundation
 import SiftModels
 import SiftSearch
 import SiftTensor
+import SiftUtilities
 
 /// One fully resolved cell of an experiment: every setting with its default filled in.
 public struct CellConfig: Equatable, Sendable {

@@ -1,5 +1,6 @@
 import Foundation
 import SiftSearch
+import SiftUtilities
 
 /// A finished cell's record, written as `metrics.json` (last, so its presence marks the cell
 /// finished) and read by the result store, `sift run`'s table and the summary.

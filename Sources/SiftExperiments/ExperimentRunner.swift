@@ -4,6 +4,7 @@ import SiftMetrics
 import SiftModels
 import SiftSearch
 import SiftTensor
+import SiftUtilities
 
 /// Runs the cells of an experiment into a ``ResultStore``: skips finished cells (unless
 /// forced), locks each cell while writing it, shares candidate pools between random-search

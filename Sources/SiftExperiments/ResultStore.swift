@@ -1,5 +1,6 @@
 import Foundation
 import SiftTensor
+import SiftUtilities
 
 /// The files of an experiment under `Results/<name>/`: one folder per cell
 /// (`config.yaml`, `metrics.json`, `samples.png`, `selection.jsonl`), and `summary.jsonl` /

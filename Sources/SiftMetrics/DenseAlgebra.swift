@@ -1,20 +1,8 @@
-import COpenBLAS
+import SiftTensor
 
-/// Double-precision dense algebra on row-major buffers: OpenBLAS `cblas_dgemm` and LAPACK
-/// `dsyevd` (symmetric eigendecomposition).
-///
-/// Every call runs OpenBLAS on one thread: its threaded paths block deep products and
-/// eigen-solver updates differently, which changes the last digits of a metric with the thread
-/// count (a `--jobs 2` run must give the same FID as `--jobs 1`). Metric products are small.
+/// Double-precision dense algebra on row-major buffers, through SiftTensor's
+/// ``DoublePrecisionLAPACK`` (single-threaded OpenBLAS `dgemm` and LAPACK `dsyevd`).
 public enum DenseAlgebra {
-    /// Runs `body` with OpenBLAS limited to one thread, restoring the previous count.
-    static func singleThreaded<T>(_ body: () throws -> T) rethrows -> T {
-        let previous = openblas_get_num_threads()
-        if previous != 1 { openblas_set_num_threads(1) }
-        defer { if previous != 1 { openblas_set_num_threads(previous) } }
-        return try body()
-    }
-
     /// C = alpha · op(A) · op(B) + beta · C with op(A) m×k, op(B) k×n, C m×n, natural leading
     /// dimensions of the stored matrices.
     public static func gemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Double = 1,
@@ -25,11 +13,7 @@ public enum DenseAlgebra {
             for i in 0..<(m * n) { c[i] = beta == 0 ? 0 : beta * c[i] }
             return
         }
-        singleThreaded {
-            cblas_dgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
-                        Int32(m), Int32(n), Int32(k), alpha, a, Int32(transA ? m : k), b, Int32(transB ? k : n),
-                        beta, c, Int32(n))
-        }
+        DoublePrecisionLAPACK.gemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, b: b, beta: beta, c: c)
     }
 
     /// Eigenvalues (ascending) of the symmetric `n`×`n` matrix, and with `vectors` its
@@ -41,21 +25,10 @@ public enum DenseAlgebra {
         // LAPACK is column-major; a symmetric matrix reads the same either way, and the column-major
         // eigenvector columns are contiguous, i.e. rows of the row-major result.
         var a = matrix
-        var w = [Double](repeating: 0, count: n)
-        var jobz: CChar = vectors ? 86 : 78  // "V" or "N"
-        var uplo: CChar = 85                   // "U"
-        var order = Int32(n), lda = Int32(n), info: Int32 = 0
-        var lwork: Int32 = -1, liwork: Int32 = -1
-        var workQuery = [Double](repeating: 0, count: 1)
-        var iworkQuery = [Int32](repeating: 0, count: 1)
-        singleThreaded { dsyevd_(&jobz, &uplo, &order, &a, &lda, &w, &workQuery, &lwork, &iworkQuery, &liwork, &info) }
-        guard info == 0 else { throw .lapack(routine: "dsyevd (workspace query)", info: Int(info)) }
-        lwork = Int32(workQuery[0].rounded(.up))
-        liwork = max(iworkQuery[0], 1)
-        var work = [Double](repeating: 0, count: Int(lwork))
-        var iwork = [Int32](repeating: 0, count: Int(liwork))
-        singleThreaded { dsyevd_(&jobz, &uplo, &order, &a, &lda, &w, &work, &lwork, &iwork, &liwork, &info) }
-        guard info == 0 else { throw .lapack(routine: "dsyevd", info: Int(info)) }
+        let w: [Double]
+        do { w = try DoublePrecisionLAPACK.symmetricEigen(&a, dimension: n, vectors: vectors) } catch {
+            throw .lapack(routine: error.routine, info: error.info)
+        }
         return (w, vectors ? a : [])
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import SiftTensor
+import SiftUtilities
 
 /// Why a feature file could not be read or written, naming the file.
 public struct FeatureFileError: Error, CustomStringConvertible, Equatable {
@@ -26,12 +27,6 @@ public enum FeatureFile {
     }
 
     static let npyMagic = Data([0x93]) + Data("NUMPY".utf8)
-
-    /// A numeric CSV file with its header: the header's names (nil without a header line) and
-    /// the numbers (any value, NaN included — callers decide what a non-finite value means).
-    public static func readCSVTable(_ path: String) throws(FeatureFileError) -> (header: [String]?, matrix: FeatureMatrix) {
-        try readCSV(try contents(path), path: path)
-    }
 
     static func contents(_ path: String) throws(FeatureFileError) -> Data {
         do { return try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
@@ -108,31 +103,12 @@ public enum FeatureFile {
     }
 
     static func readCSV(_ data: Data, path: String) throws(FeatureFileError) -> (header: [String]?, matrix: FeatureMatrix) {
-        guard let text = String(data: data, encoding: .utf8) else {
+        guard String(data: data, encoding: .utf8) != nil else {
             throw FeatureFileError(path: path, problem: "neither a NumPy .npy file nor UTF-8 CSV text")
         }
-        var values = [Double]()
-        var columns: Int?
-        var header: [String]?
-        var rows = 0
-        // Any newline: `\r\n` is one Character in Swift, so splitting on "\n" would miss it.
-        for (index, rawLine) in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated() {
-            let line = rawLine.trimmingCharacters(in: .whitespacesAndNewlines)
-            if line.isEmpty || line.hasPrefix("#") { continue }
-            let cells = line.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
-            let numbers = cells.map { Double($0) }
-            if rows == 0 && columns == nil && numbers.allSatisfy({ $0 == nil }) { columns = cells.count; header = cells; continue }
-            for (c, n) in numbers.enumerated() where n == nil {
-                throw FeatureFileError(path: path, problem: "line \(index + 1), column \(c + 1): '\(cells[c])' is not a number")
-            }
-            if let columns, columns != cells.count {
-                throw FeatureFileError(path: path, problem: "line \(index + 1) has \(cells.count) values, earlier lines have \(columns)")
-            }
-            columns = cells.count
-            values.append(contentsOf: numbers.map { $0! })
-            rows += 1
-        }
-        return (header, FeatureMatrix(rows: rows, columns: rows == 0 ? 0 : columns ?? 0, values: values))
+        let table: CSVTable
+        do { table = try CSVTable.parse(data, path: path) } catch { throw FeatureFileError(path: path, problem: error.problem) }
+        return (table.header, FeatureMatrix(rows: table.rows, columns: table.columns, values: table.values))
     }
 
     /// Writes a 2-D `.npy` (version 1.0) of float32 (`double: false`) or float64, atomically.

@@ -1,5 +1,6 @@
 import Foundation
 import SiftTensor
+import SiftUtilities
 
 /// Inception Score on eval-cnn logits: per split s, `exp(mean_i KL(p(y|x_i) ‖ p_s(y)))` with
 /// `p_s = mean_i p(y|x_i)`; the mean and standard deviation (ddof 0) over splits. Splits are

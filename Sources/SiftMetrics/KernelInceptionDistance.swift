@@ -1,4 +1,5 @@
 import SiftTensor
+import SiftUtilities
 
 /// Kernel Inception Distance: the unbiased MMD² with the cubic polynomial kernel
 /// `k(x, y) = (xᵀy / d + 1)³`, averaged over random subsets (torch-fidelity's estimator; the

@@ -1,4 +1,5 @@
 import Foundation
+import SiftUtilities
 
 /// The JSON card committed beside each weights file.
 public struct ModelCard: Codable, Sendable {

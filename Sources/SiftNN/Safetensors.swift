@@ -1,5 +1,6 @@
 import Foundation
 import SiftTensor
+import SiftUtilities
 
 /// One tensor of a safetensors file, converted to 32-bit floats.
 ///

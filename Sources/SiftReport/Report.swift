@@ -1,4 +1,5 @@
 import Foundation
+import SiftUtilities
 
 /// Plots and an HTML page from an experiment's `summary.jsonl` (written by `sift run`).
 public enum Report {
@@ -145,8 +146,7 @@ public enum Report {
     }
 
     static func write(_ data: Data, to url: URL) throws {
-        // Foundation's atomic write: a temporary file renamed over the target.
-        do { try data.write(to: url, options: .atomic) } catch { throw ReportError("\(url.path): cannot write (\(error.localizedDescription))") }
+        do { try writeFileAtomically(data, to: url) } catch { throw ReportError("\(url.path): cannot write (\(error.reason))") }
     }
 
     /// The HTML page: the plots, a table of the cells and each cell's sample grid.

@@ -1,23 +1,22 @@
 import Foundation
-import SiftMetrics
+import SiftUtilities
 
 /// Scatter plots of paired per-candidate scores from a CSV file (header row, one candidate per
 /// line, written by `sift correlate`), each titled with Pearson's r.
 public enum ScatterFigure {
-    /// Columns of `csv` by name (read by ``FeatureFile/readCSVTable(_:)``); the file needs a
-    /// header line and at least two rows, and every requested column must exist.
+    /// Columns of `csv` by name (read by ``CSVTable``); the file needs a header line and at
+    /// least two rows, and every requested column must exist.
     public static func columns(_ csv: URL, _ names: [String]) throws -> [String: [Double]] {
-        let table: (header: [String]?, matrix: FeatureMatrix)
-        do { table = try FeatureFile.readCSVTable(csv.path) } catch { throw ReportError("\(error)") }
-        guard let header = table.header else { throw ReportError("\(csv.path): no header line naming the columns") }
-        let m = table.matrix
+        let m: CSVTable
+        do { m = try CSVTable.read(csv.path) } catch { throw ReportError("\(error)") }
+        guard let header = m.header else { throw ReportError("\(csv.path): no header line naming the columns") }
         guard m.rows >= 2 else { throw ReportError("\(csv.path): needs a header and at least two rows, has \(m.rows) row(s)") }
         var out = [String: [Double]]()
         for name in names {
             guard let column = header.firstIndex(of: name) else {
                 throw ReportError("\(csv.path): no column '\(name)'; columns: \(header.joined(separator: ", "))")
             }
-            out[name] = (0..<m.rows).map { m.values[$0 * m.columns + column] }
+            out[name] = m.column(column)
         }
         return out
     }

@@ -4,6 +4,7 @@ import SiftMetrics
 import SiftModels
 import SiftSearch
 import SiftTensor
+import SiftUtilities
 
 /// `sift correlate`: how far verifiers agree on one candidate pool (Fig. 5, left): Pearson r of
 /// every pair over all candidates, and the mean within-class r.

@@ -4,6 +4,7 @@ import SiftData
 import SiftModels
 import SiftSearch
 import SiftTensor
+import SiftUtilities
 
 /// `sift eval`: sample without search and measure FID, IS, KID, precision/recall against the
 /// Fashion-MNIST test split (eval-cnn features).

@@ -5,6 +5,7 @@ import SiftExperiments
 import SiftModels
 import SiftSearch
 import SiftTensor
+import SiftUtilities
 
 /// `sift search`: inference-time search on a zoo model, one line per budget.
 struct SearchCommand: ParsableCommand {

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import SiftTensor
+import SiftUtilities
 @testable import SiftExperiments
 
 /// Bit-level pins of what the runner writes for each algorithm on the tiny model: metrics,

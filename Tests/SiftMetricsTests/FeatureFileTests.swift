@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import SiftUtilities
 @testable import SiftMetrics
 
 @Suite struct FeatureFileTests {
@@ -31,7 +32,7 @@ import Testing
         // Windows line ends, and the header's names.
         try "a,b\r\n1,2\r\n3,4\r\n".write(toFile: path("crlf.csv"), atomically: true, encoding: .utf8)
         #expect(try FeatureFile.read(path("crlf.csv")) == FeatureMatrix(rows: 2, columns: 2, values: [1, 2, 3, 4]))
-        #expect(try FeatureFile.readCSVTable(path("crlf.csv")).header == ["a", "b"])
+        #expect(try CSVTable.read(path("crlf.csv")).header == ["a", "b"])
     }
 
     @Test func badFilesNameTheProblem() throws {

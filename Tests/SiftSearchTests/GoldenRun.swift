@@ -1,4 +1,5 @@
 import SiftTensor
+import SiftUtilities
 @testable import SiftSearch
 
 /// The calls of the golden tests, in one place so that an API change touches only this file.

@@ -3,6 +3,7 @@ import SiftData
 import SiftMetrics
 import SiftModels
 import SiftTensor
+import SiftUtilities
 
 /// The real side of every metric: eval-cnn features `(10000, 128)` of the Fashion-MNIST test
 /// split with their labels, and the Fréchet reference built from them.

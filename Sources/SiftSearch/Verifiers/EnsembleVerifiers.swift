@@ -1,5 +1,6 @@
 import Foundation
 import SiftMetrics
+import SiftUtilities
 
 /// How an ensemble combines its members' scores within each candidate pool.
 public enum EnsembleRule: String, Codable, Sendable, CaseIterable {

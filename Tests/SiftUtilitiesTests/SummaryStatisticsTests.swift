@@ -1,5 +1,5 @@
 import Testing
-import SiftMetrics
+import SiftUtilities
 
 @Suite struct CorrelationTests {
     @Test func pearsonMatchesNumpy() {
