@@ -36,7 +36,7 @@ public struct RandomSearch: SearchAlgorithm {
 
     public typealias SharedWork = Pool
     public static let kind = "random"
-    public static let summary = "best-of-N over keyed initial noises; every N of a sweep reads prefixes of one pool"
+    public static let summary = "best-of-N over keyed initial noises, every N of a sweep from one pool"
     public static var sharesWorkAcrossVerifiers: Bool { true }
     public static var sweepsBudgetsInOneRun: Bool { true }
 

@@ -56,7 +56,7 @@ public struct ZeroOrderSearch: SearchAlgorithm {
     }
 
     public static let kind = "zero-order"
-    public static let summary = "local search on the cosine-τ shell around a pivot noise; the pivot moves on improvement"
+    public static let summary = "local search on the cosine-τ shell around a pivot noise, which moves on improvement"
     public static var sweepsBudgetsInOneRun: Bool { true }
 
     public let parameters: Parameters
