@@ -13,7 +13,7 @@ public enum AlgorithmDocs {
             let values = defaults.canonicalObject
             let meanings = Dictionary(uniqueKeysWithValues: type(of: defaults.parameters).documentation.map { ($0.key, $0.meaning) })
             for key in defaults.keys {
-                rows.append("| `algorithm.\(key)` | `\(CellConfig.scalar(values[key]!))` | \(kind): \(meanings[key]!) |")
+                rows.append("| `algorithm.\(key)` | `\(AlgorithmConfig.text(of: values[key]!))` | \(kind): \(meanings[key]!) |")
             }
         }
         return rows

@@ -169,18 +169,10 @@ public struct CellConfig: Equatable, Sendable {
         lines += ["seed: \(seed)", "model: \(model)", "sampler:", "  solver: \(sampler.solver.rawValue)", "  final_steps: \(sampler.finalSteps)",
                   "  search_steps: \(sampler.searchSteps)", "  guidance: \(sampler.guidance)", "samples:", "  per_class: \(perClass)",
                   "  classes: [\(classes.map(String.init).joined(separator: ", "))]", "verifier: \(ConfigTree.quote(verifier))", "algorithm:"]
-        lines += algorithm.canonicalObject.sorted { $0.key == "kind" || ($1.key != "kind" && $0.key < $1.key) }.map { "  \($0.key): \(Self.scalar($0.value))" }
+        lines += algorithm.canonicalObject.sorted { $0.key == "kind" || ($1.key != "kind" && $0.key < $1.key) }.map { "  \($0.key): \(AlgorithmConfig.text(of: $0.value))" }
         lines.append("metrics: [\(metrics.joined(separator: ", "))]")
         if !heldOut.isEmpty { lines.append("held_out: [\(heldOut.map(ConfigTree.quote).joined(separator: ", "))]") }
         return lines.joined(separator: "\n") + "\n"
-    }
-}
-
-extension CellConfig {
-    /// A JSON scalar's text (valid YAML): `true`, `4`, `0.95`, a quoted string.
-    static func scalar(_ value: Any) -> String {
-        let data = try? JSONSerialization.data(withJSONObject: value, options: [.fragmentsAllowed])
-        return data.map { String(decoding: $0, as: UTF8.self) } ?? "\(value)"
     }
 }
 

@@ -27,8 +27,7 @@ struct SearchCommand: ParsableCommand {
     static var parameterHelp: String {
         AlgorithmRegistry.kinds.map { kind -> String in
             let defaults = AlgorithmConfig.defaults(kind: kind)!
-            let values = defaults.canonicalObject
-            return "\(kind) (budget \(defaults.budgetKey)): " + defaults.keys.map { "\($0)=\(values[$0].map { "\($0)" } ?? "")" }.joined(separator: " ")
+            return "\(defaults) (budget: \(defaults.budgetKey))"
         }.joined(separator: "\n")
     }
 
@@ -39,7 +38,7 @@ struct SearchCommand: ParsableCommand {
         let traits = try VerifierFactory.traits(spec: verifier)
         let setup = SearchSetup(solver: sampling.settings.solver, verifierNeedsEarlyPrediction: traits.needsEarlyPrediction,
                                 verifierIsPoolRelative: traits.isPoolRelative, recordsEarlyPrediction: false, verifierName: verifier)
-        do { try parsed.config.check(setup) } catch { throw ValidationError("\(algorithm) search: \(error)") }
+        do { try parsed.config.check(setup) } catch { throw ValidationError("\(error)") }
         return parsed
     }
 
@@ -71,7 +70,7 @@ struct SearchCommand: ParsableCommand {
                        fmt(Double(l.verifierPasses) / s, 1), fmt(l.gflopsPerSample, 2), fmt(o.meanScore, 4),
                        trace.joined(separator: " "), fmt(l.seconds, 1)])
         }
-        print("\(config.kind) search (\(config)), \(sampling.model), verifier \(verifier), \(task.count) samples (\(sampling.perClass) per class), \(sampling.solver) \(settings.searchSteps) search / \(settings.finalSteps) final steps, guidance \(settings.guidance)")
+        print("\(config.describe(budgets: budgets)), \(sampling.model), verifier \(verifier), \(task.count) samples (\(sampling.perClass) per class), \(sampling.solver) \(settings.searchSteps) search / \(settings.finalSteps) final steps, guidance \(settings.guidance)")
         print(table.render())
         let passes = context.denoiser.forwardPasses
         print(String(format: "wall %.1f s; %d denoiser passes (%.0f NFE/s overall, %.1f candidate generations of %d steps per second)",

@@ -102,5 +102,20 @@ public struct AlgorithmConfig: Hashable, Sendable, CustomStringConvertible {
         hasher.combine(AnyHashable(parameters))
     }
 
-    public var description: String { "\(kind) \(canonicalObject.filter { $0.key != "kind" }.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " "))" }
+    /// `kind key=value …` in documentation order.
+    public var description: String { describe(budgets: [budget]) }
+
+    /// `kind key=value …` with the budget key holding `budgets` (a sweep as a comma list).
+    public func describe(budgets: [Int]) -> String {
+        let values = canonicalObject
+        return ([kind] + keys.map { key in
+            "\(key)=" + (key == budgetKey ? budgets.map(String.init).joined(separator: ",") : Self.text(of: values[key]!))
+        }).joined(separator: " ")
+    }
+
+    /// A JSON scalar's text, also valid YAML: `true`, `4`, `0.95`, a quoted string.
+    public static func text(of value: Any) -> String {
+        let data = try? JSONSerialization.data(withJSONObject: value, options: [.fragmentsAllowed])
+        return data.map { String(decoding: $0, as: UTF8.self) } ?? "\(value)"
+    }
 }

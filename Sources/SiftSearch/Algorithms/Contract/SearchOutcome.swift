@@ -34,6 +34,20 @@ public struct SearchOutcome {
     /// nil for pool-relative verifiers, whose scores only mean something within a pool.
     public internal(set) var finalScores: [Double]?
 
+    public init(algorithm: String, budgetName: String, budget: Int, noSearch: Bool, images: Tensor, early: Tensor?, chosen: [ChosenSample],
+                trace: [Double], ledger: Ledger, finalScores: [Double]? = nil) {
+        self.algorithm = algorithm
+        self.budgetName = budgetName
+        self.budget = budget
+        self.noSearch = noSearch
+        self.images = images
+        self.early = early
+        self.chosen = chosen
+        self.trace = trace
+        self.ledger = ledger
+        self.finalScores = finalScores
+    }
+
     /// Mean verifier score: of the final samples when available, else of the winners at selection.
     public var meanScore: Double {
         if let finalScores { return mean(finalScores) }
