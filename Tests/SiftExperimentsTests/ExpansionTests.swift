@@ -111,6 +111,25 @@ func expand(_ yaml: String, _ overrides: [String] = []) throws -> [ExperimentCel
         #expect(message(baseYAML + "\nmetrics: [fid, lpips]\n").hasPrefix("exp.yaml:14:16: unknown metric 'lpips'"))
     }
 
+    /// Algorithm parameters out of range, and settings an algorithm refuses, are reported at the
+    /// value they name, from the file or the override.
+    @Test func algorithmErrorsPointAtTheValue() {
+        let zo = baseYAML.replacingOccurrences(of: "  kind: random\n  candidates: 2", with: "  kind: zero-order\n  tau: 1.5")
+        #expect(message(zo) == "exp.yaml:13:8: 'algorithm.tau' must be a cosine in (0, 1], got 1.5")
+        #expect(message(zo, ["algorithm.tau=0"]) == "override 'algorithm.tau=0': 'algorithm.tau' must be a cosine in (0, 1], got 0.0")
+        #expect(message(zo, ["algorithm.candidates=3"]).hasPrefix("override 'algorithm.candidates=3': unknown key 'algorithm.candidates'; valid keys of 'algorithm': kind, neighbours, iterations, tau, restart"))
+        #expect(message(baseYAML, ["algorithm.candidates=0"]) == "override 'algorithm.candidates=0': 'algorithm.candidates' must be a positive integer, got 0")
+        let paths = baseYAML.replacingOccurrences(of: "  kind: random\n  candidates: 2", with: "  kind: paths\n  forward: 0.3\n  backward: 0.2")
+        #expect(message(paths) == "exp.yaml:14:13: 'algorithm.backward' must be a step Δb larger than Δf = 0.3, got 0.2")
+        let sde = baseYAML.replacingOccurrences(of: "  kind: random\n  candidates: 2", with: "  kind: paths").replacingOccurrences(of: "  search_steps: 4", with: "  solver: sde")
+        #expect(message(sde) == "exp.yaml:5:11: paths search needs an ODE solver (euler or heun), not sde")
+        let restart = baseYAML.replacingOccurrences(of: "  kind: random\n  candidates: 2", with: "  kind: zero-order\n  restart: true")
+            .replacingOccurrences(of: "verifier: clf-mlp", with: "verifier: mean-rank(clf-mlp,clf-vit)")
+        #expect(message(restart).hasPrefix("exp.yaml:13:12: 'algorithm.restart' compares scores across rounds"))
+        #expect(message(restart.replacingOccurrences(of: "mean-rank(clf-mlp,clf-vit)", with: "self-similarity").replacingOccurrences(of: "kind: zero-order", with: "kind: paths")
+                    .replacingOccurrences(of: "  restart: true", with: "")).hasPrefix("exp.yaml:10:11: paths search cannot use 'self-similarity'"))
+    }
+
     @Test func axisKeysMustBeUniqueAndCellsBigEnough() {
         #expect(message(baseYAML + "\ngrid:\n  seed: [1, 2]\nzip:\n  seed: [3, 4]\n  sampler.guidance: [1, 2]\n").contains("'seed' appears in more than one of grid and zip"))
         #expect(message(baseYAML + "\nzip:\n  seed: [3, 4]\n  sampler.guidance: [1, 2]\n", ["seed=5"]).contains("'seed' is part of the zip group"))
