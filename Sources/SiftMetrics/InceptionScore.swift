@@ -21,14 +21,7 @@ public enum InceptionScore {
             throw .tooFew(what: name, rows: logits.rows, needed: splits, purpose: "an Inception Score with \(splits) splits")
         }
         let n = logits.rows, c = logits.columns
-        // log p(y|x_i)   (N, C)
-        var logP = [Double](repeating: 0, count: n * c)
-        for i in 0..<n {
-            let row = logits.values[(i * c)..<((i + 1) * c)]
-            let top = row.max()!
-            let logSum = log(row.reduce(0) { $0 + exp($1 - top) }) + top
-            for j in 0..<c { logP[i * c + j] = row[row.startIndex + j] - logSum }
-        }
+        let logP = logProbabilities(logits)
         var scores = [Double]()
         for s in 0..<splits {
             let lo = s * n / splits, hi = (s + 1) * n / splits
@@ -47,6 +40,19 @@ public enum InceptionScore {
         }
         let stats = MeanAndDeviation(scores)
         return Result(mean: stats.mean, std: stats.std, splitScores: scores)
+    }
+
+    /// log p(y|x_i) of every row `(N, C)`: a log-softmax in Double.
+    public static func logProbabilities(_ logits: FeatureMatrix) -> [Double] {
+        let n = logits.rows, c = logits.columns
+        var logP = [Double](repeating: 0, count: n * c)
+        for i in 0..<n {
+            let row = logits.values[(i * c)..<((i + 1) * c)]
+            let top = row.max()!
+            let logSum = log(row.reduce(0) { $0 + exp($1 - top) }) + top
+            for j in 0..<c { logP[i * c + j] = row[row.startIndex + j] - logSum }
+        }
+        return logP
     }
 
     /// The rows of `logits` in a keyed random order (a Philox permutation of `seed`).

@@ -49,18 +49,29 @@ public enum PrecisionRecall {
         return out
     }
 
-    /// Fraction of `points` within the squared radius of at least one row of `manifold`.
-    static func fractionInside(_ points: FeatureMatrix, manifold: FeatureMatrix, radii: [Double]) -> Double {
-        var inside = 0
+    /// For each row of `points`, 1 when it lies inside `manifold`'s k-NN balls, else 0.
+    public static func insideIndicators(_ points: FeatureMatrix, manifold: FeatureMatrix, k: Int) -> [Double] {
+        insideIndicators(points, manifold: manifold, radii: radii(manifold, k: k))
+    }
+
+    /// For each row of `points`, 1 when it is within the squared radius of at least one row of
+    /// `manifold`, else 0.
+    static func insideIndicators(_ points: FeatureMatrix, manifold: FeatureMatrix, radii: [Double]) -> [Double] {
+        var out = [Double](repeating: 0, count: points.rows)
         forEachDistanceBlock(points, manifold) { rowRange, columns, distances in
-            for r in 0..<rowRange.count {
+            for (r, row) in rowRange.enumerated() {
                 for j in 0..<columns where distances[r * columns + j] <= radii[j] {
-                    inside += 1
+                    out[row] = 1
                     break
                 }
             }
         }
-        return Double(inside) / Double(points.rows)
+        return out
+    }
+
+    /// Fraction of `points` within the squared radius of at least one row of `manifold`.
+    static func fractionInside(_ points: FeatureMatrix, manifold: FeatureMatrix, radii: [Double]) -> Double {
+        insideIndicators(points, manifold: manifold, radii: radii).reduce(0, +) / Double(points.rows)
     }
 
     /// Calls `body(rows, columnCount, squared distances [rows.count, columnCount])` for blocks of

@@ -14,7 +14,7 @@ public enum DoublePrecisionLAPACK {
     }
 
     /// Runs `body` with OpenBLAS limited to one thread, restoring the previous count.
-    static func singleThreaded<T>(_ body: () throws -> T) rethrows -> T {
+    public static func singleThreaded<T>(_ body: () throws -> T) rethrows -> T {
         let previous = openblas_get_num_threads()
         if previous != 1 { openblas_set_num_threads(1) }
         defer { if previous != 1 { openblas_set_num_threads(previous) } }
