@@ -1,4 +1,5 @@
 import Foundation
+import SiftMetrics
 import SiftModels
 import SiftSearch
 import SiftTensor
@@ -6,7 +7,8 @@ import SiftUtilities
 
 /// One fully resolved cell of an experiment: every setting with its default filled in.
 public struct CellConfig: Equatable, Sendable {
-    public static let topKeys = ["name", "description", "seed", "model", "sampler", "samples", "verifier", "algorithm", "metrics", "held_out", "grid", "zip"]
+    public static let topKeys = ["name", "description", "seed", "model", "sampler", "samples", "verifier", "algorithm", "metrics", "held_out",
+                                 "bootstrap", "grid", "zip"]
     public static let metricNames = ["fid", "is", "kid", "precision", "recall", "class_fid"]
 
     public var name: String
@@ -23,6 +25,9 @@ public struct CellConfig: Equatable, Sendable {
     /// Verifiers that score every final sample as evaluation metrics (not used in the search,
     /// not charged): per-sample verifiers only. Recorded as `held_out.<name>` (mean score).
     public var heldOut: [String]
+    /// How the metrics' intervals are made (`bootstrap.replicates`, `bootstrap.seed`). Analysis
+    /// only: not part of the cell id, so changing it never reruns a search.
+    public var bootstrap: BootstrapOptions
 
     /// Reads a cell from its expanded tree (no `grid`/`zip` left), validating every key.
     public init(tree: ConfigTree) throws {
@@ -67,6 +72,7 @@ public struct CellConfig: Equatable, Sendable {
         }
         metrics = metricList.map(\.0)
         heldOut = try Self.readHeldOut(top)
+        bootstrap = try Self.readBootstrap(try top.section("bootstrap"))
         try checkAlgorithm(tree: tree, section: algorithmSection)
     }
 
@@ -89,6 +95,15 @@ public struct CellConfig: Equatable, Sendable {
             let origin = tree.value(at: path.split(separator: ".").map(String.init))?.origin ?? section.tree.origin
             return ConfigError(origin, error.description)
         }
+    }
+
+    /// `bootstrap: {replicates: 1000, seed: …}`.
+    static func readBootstrap(_ b: ConfigReader) throws -> BootstrapOptions {
+        try b.onlyKeys(["replicates", "seed"])
+        var options = BootstrapOptions()
+        options.replicates = try b.int("replicates", default: options.replicates, minimum: 100)
+        options.seed = UInt64(try b.int("seed", default: Int(options.seed), minimum: 0))
+        return options
     }
 
     /// `held_out: [clf-mlp, self-similarity, …]`: distinct single per-sample verifiers.
@@ -172,6 +187,7 @@ public struct CellConfig: Equatable, Sendable {
         lines += algorithm.canonicalObject.sorted { $0.key == "kind" || ($1.key != "kind" && $0.key < $1.key) }.map { "  \($0.key): \(AlgorithmConfig.text(of: $0.value))" }
         lines.append("metrics: [\(metrics.joined(separator: ", "))]")
         if !heldOut.isEmpty { lines.append("held_out: [\(heldOut.map(ConfigTree.quote).joined(separator: ", "))]") }
+        if bootstrap != BootstrapOptions() { lines.append("bootstrap: {replicates: \(bootstrap.replicates), seed: \(bootstrap.seed)}") }
         return lines.joined(separator: "\n") + "\n"
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import SiftMetrics
 import SiftSearch
 import SiftUtilities
 
@@ -19,12 +20,17 @@ public struct CellResult: Codable, Equatable, Sendable {
     public var noSearch: Bool
     public var metrics: CellMetrics
     public var verifierScores: ScoreStatistics
+    /// 95 % intervals by summary column (`fid`, `is_mean`, `score.mean`, `held_out.<name>`, …);
+    /// empty in records from before intervals existed (`sift evaluate` adds them).
+    public var intervals: [String: Interval]
+    /// How the intervals were made (nil without intervals).
+    public var bootstrap: BootstrapRecord?
     public var ledger: LedgerRecord
     public var wallSeconds: Double
     public var provenance: [String: String]
 
     enum CodingKeys: String, CodingKey {
-        case cell, index, name, axes, algorithm, budget, metrics, ledger, provenance
+        case cell, index, name, axes, algorithm, budget, metrics, ledger, provenance, intervals, bootstrap
         case budgetName = "budget_name", noSearch = "no_search", verifierScores = "verifier_scores", wallSeconds = "wall_seconds"
     }
 
@@ -40,6 +46,8 @@ public struct CellResult: Codable, Equatable, Sendable {
         noSearch = outcome.noSearch
         self.metrics = metrics
         self.verifierScores = verifierScores
+        intervals = [:]
+        bootstrap = nil
         ledger = outcome.ledger.record
         self.wallSeconds = wallSeconds
         self.provenance = provenance
@@ -55,6 +63,8 @@ public struct CellResult: Codable, Equatable, Sendable {
         budget = try c.decode(Int.self, forKey: .budget)
         metrics = try c.decode(CellMetrics.self, forKey: .metrics)
         verifierScores = try c.decode(ScoreStatistics.self, forKey: .verifierScores)
+        intervals = try c.decodeIfPresent([String: Interval].self, forKey: .intervals) ?? [:]
+        bootstrap = try c.decodeIfPresent(BootstrapRecord.self, forKey: .bootstrap)
         ledger = try c.decode(LedgerRecord.self, forKey: .ledger)
         wallSeconds = try c.decode(Double.self, forKey: .wallSeconds)
         provenance = try c.decode([String: String].self, forKey: .provenance)
@@ -81,6 +91,24 @@ public struct CellResult: Codable, Equatable, Sendable {
         let d = JSONDecoder()
         d.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
         return d
+    }
+}
+
+/// The settings behind a record's intervals.
+public struct BootstrapRecord: Codable, Equatable, Sendable {
+    public var method: String
+    public var replicates: Int
+    public var seed: UInt64
+    public var level: Double
+    /// Wall seconds the intervals took.
+    public var seconds: Double
+
+    public init(_ options: BootstrapOptions, seconds: Double) {
+        method = options.method
+        replicates = options.replicates
+        seed = options.seed
+        level = options.level
+        self.seconds = seconds
     }
 }
 

@@ -69,22 +69,26 @@ public final class ExperimentRunner {
         defer { progress.finish() }
         var finished = [String]()
         for group in Self.groups(todo) {
-            var locks = [CellLock]()
-            var runnable = [ExperimentCell]()
-            for cell in group {
-                if let lock = try CellLock.acquire(store.folder(cell.id)) {
-                    locks.append(lock)
-                    runnable.append(cell)
-                } else {
-                    progress.note("cell \(cell.id) is being written by another run; skipped")
-                }
-            }
-            defer { locks.forEach { $0.release() } }
-            guard !runnable.isEmpty else { continue }
-            finished += try runGroup(runnable)
+            try withLocks(group) { finished += try runGroup($0) }
         }
         try store.rebuildSummary()
         return finished
+    }
+
+    /// Locks each cell of `group` (skipping those another run holds) and runs `body` on the locked ones.
+    func withLocks(_ group: [ExperimentCell], _ body: ([ExperimentCell]) throws -> Void) throws {
+        var locks = [CellLock]()
+        var runnable = [ExperimentCell]()
+        for cell in group {
+            if let lock = try CellLock.acquire(store.folder(cell.id)) {
+                locks.append(lock)
+                runnable.append(cell)
+            } else {
+                progress.note("cell \(cell.id) is being written by another run; skipped")
+            }
+        }
+        defer { locks.forEach { $0.release() } }
+        if !runnable.isEmpty { try body(runnable) }
     }
 
     func model(_ name: String) throws -> SiT {
@@ -94,13 +98,22 @@ public final class ExperimentRunner {
         return m
     }
 
+    /// A finished search of one cell of a group, handed to what writes (or checks) it.
+    typealias Finished = (_ cell: ExperimentCell, _ outcome: SearchOutcome, _ task: SearchTask, _ sit: SiT, _ start: Date) throws -> Void
+
+    /// Runs a group and writes each cell.
     func runGroup(_ group: [ExperimentCell]) throws -> [String] {
+        try runGroup(group) { cell, outcome, task, sit, start in try self.write(cell, outcome: outcome, task: task, sit: sit, start: start) }
+    }
+
+    /// Runs a group and hands each cell's outcome to `finished`; returns the cells' ids.
+    func runGroup(_ group: [ExperimentCell], finished: Finished) throws -> [String] {
         let algorithm = try group[0].config.algorithm.makeAlgorithm(budgets: group.map(\.config.algorithm.budget))
-        return try runGroup(group, algorithm: algorithm)
+        return try runGroup(group, algorithm: algorithm, finished: finished)
     }
 
     /// Runs a group: its shared work once, then one run per verifier covering its cells' budgets.
-    func runGroup<A: SearchAlgorithm>(_ group: [ExperimentCell], algorithm: A) throws -> [String] {
+    func runGroup<A: SearchAlgorithm>(_ group: [ExperimentCell], algorithm: A, finished: Finished) throws -> [String] {
         let first = group[0].config
         let sit = try model(first.model)
         let task = SearchTask(classes: first.classes, perClass: first.perClass)
@@ -121,7 +134,7 @@ public final class ExperimentRunner {
             var outcomes = try own.run(task, context: context, shared: shared)
             try SearchEngine.scoreFinalSamples(&outcomes, task: task, context: context)
             for cell in cells {
-                try write(cell, outcome: outcomes.first { $0.budget == cell.config.algorithm.budget }!, task: task, sit: sit, start: start)
+                try finished(cell, outcomes.first { $0.budget == cell.config.algorithm.budget }!, task, sit, start)
                 done.append(cell.id)
             }
         }
@@ -143,17 +156,35 @@ public final class ExperimentRunner {
         return context
     }
 
-    /// Computes the metrics of a cell's final samples and writes its files, `metrics.json` last.
+    /// Computes the metrics of a cell's final samples with their intervals and writes its files,
+    /// `metrics.json` last.
     func write(_ cell: ExperimentCell, outcome: SearchOutcome, task: SearchTask, sit: SiT, start: Date) throws {
         let labels = task.slots.map(\.classIndex)
-        var metricOptions = SampleMetrics.Options()
-        metricOptions.kidSubsetSize = min(1000, task.count)
-        let metrics = try SampleMetrics.evaluate(images: outcome.images, labels: labels, network: try factory.network("eval-cnn"),
-                                                 reference: try factory.referenceSet(), options: metricOptions)
+        let reference = try factory.referenceSet()
+        let (metrics, features, logits) = try SampleMetrics.evaluate(images: outcome.images, labels: labels, network: try factory.network("eval-cnn"),
+                                                                     reference: reference)
+        let heldOut = try SearchEngine.heldOutSlotScores(outcome, task: task, verifiers: try cell.config.heldOut.map { try factory.make($0) })
         let id = cell.id
         try store.write(Data(cell.config.yaml.utf8), cell: id, file: "config.yaml")
         let grid = ImageGrid.samples(rows: task.classes.count, columns: task.perClass, side: sit.config.imageSize)
         try store.write(try grid.compose(outcome.images.data, count: task.count).encode(), cell: id, file: "samples.png")
+        try store.write(Self.selection(outcome), cell: id, file: "selection.jsonl")
+        try CellData.write(features: features, logits: logits, heldOut: heldOut, cell: id, store: store)
+        var record = CellResult(cell: id, index: cell.index, name: cell.config.name, axes: Dictionary(uniqueKeysWithValues: cell.axes.map { ($0.key, $0.value) }),
+                                outcome: outcome, metrics: Self.cellMetrics(metrics, wanted: cell.config.metrics, heldOut: heldOut),
+                                verifierScores: Self.scoreStatistics(outcome), wallSeconds: 0, provenance: [:])
+        let samples = CellSamples(labels: labels, features: features, logits: logits, values: CellData.values(slotScores: CellData.slotScores(outcome), heldOut: heldOut))
+        Self.addIntervals(&record, samples: samples, reference: reference.metrics, options: cell.config.bootstrap, metrics: cell.config.metrics)
+        record.wallSeconds = Date().timeIntervalSince(start)
+        record.provenance = provenance(start: start)
+        try store.write(record)
+        progress.end(cell: id, summary: String(format: "FID %.2f [%.2f, %.2f], IS %.2f, score %.3f, %.0f NFE/sample", metrics.fid,
+                                               record.intervals["fid"]?.low ?? .nan, record.intervals["fid"]?.high ?? .nan, metrics.isMean,
+                                               record.verifierScores.mean ?? 0, outcome.ledger.nfePerSample))
+    }
+
+    /// `selection.jsonl`: per slot the class, sample, winning candidate, and its search and final scores.
+    static func selection(_ outcome: SearchOutcome) throws -> Data {
         var selection = Data()
         for (i, chosen) in outcome.chosen.enumerated() {
             var row: [String: Any] = ["class": chosen.key.classIndex, "sample": chosen.key.sample, "candidate": chosen.key.candidate]
@@ -162,28 +193,28 @@ public final class ExperimentRunner {
             selection.append(try JSONSerialization.data(withJSONObject: row, options: [.sortedKeys]))
             selection.append(0x0A)
         }
-        try store.write(selection, cell: id, file: "selection.jsonl")
-
-        let record = CellResult(cell: id, index: cell.index, name: cell.config.name, axes: Dictionary(uniqueKeysWithValues: cell.axes.map { ($0.key, $0.value) }),
-                                outcome: outcome, metrics: try cellMetrics(metrics, outcome: outcome, cell: cell, task: task),
-                                verifierScores: Self.scoreStatistics(outcome), wallSeconds: Date().timeIntervalSince(start),
-                                provenance: provenance(start: start))
-        try store.write(record)
-        let mean = record.verifierScores.mean ?? 0
-        progress.end(cell: id, summary: String(format: "FID %.2f, IS %.2f, score %.3f, %.0f NFE/sample", metrics.fid, metrics.isMean, mean, outcome.ledger.nfePerSample))
+        return selection
     }
 
-    /// The metrics `cell` asked for, and its held-out verifiers' mean scores.
-    func cellMetrics(_ m: SampleMetrics, outcome: SearchOutcome, cell: ExperimentCell, task: SearchTask) throws -> CellMetrics {
-        let wanted = Set(cell.config.metrics)
+    /// The intervals of the record's metrics and per-slot values, and how they were made.
+    static func addIntervals(_ record: inout CellResult, samples: CellSamples, reference: MetricReference, options: BootstrapOptions, metrics: [String]) {
+        let columns = CellData.columns(metrics: metrics).union(samples.values.keys)
+        let (intervals, seconds) = SearchContext.time { CellStatistics.intervals(samples, reference: reference, options: options, columns: columns) }
+        record.intervals = intervals
+        record.bootstrap = BootstrapRecord(options, seconds: seconds)
+    }
+
+    /// The metrics a cell asked for, and its held-out verifiers' mean scores.
+    static func cellMetrics(_ m: SampleMetrics, wanted names: [String], heldOut: [String: [Double]]) -> CellMetrics {
+        let wanted = Set(names)
         var values = CellMetrics()
         if wanted.contains("fid") { values.fid = m.fid }
-        if wanted.contains("is") { (values.isMean, values.isStd) = (m.isMean, m.isStd) }
-        if wanted.contains("kid") { (values.kidMean, values.kidStd) = (m.kidMean, m.kidStd) }
+        if wanted.contains("is") { values.isMean = m.isMean }
+        if wanted.contains("kid") { values.kidMean = m.kidMean }
         if wanted.contains("precision") { values.precision = m.precision }
         if wanted.contains("recall") { values.recall = m.recall }
         if wanted.contains("class_fid") { values.classFID = m.classFID }
-        values.heldOut = try SearchEngine.heldOutScores(outcome, task: task, verifiers: try cell.config.heldOut.map { try factory.make($0) })
+        values.heldOut = heldOut.mapValues { $0.reduce(0, +) / Double(max($0.count, 1)) }
         return values
     }
 

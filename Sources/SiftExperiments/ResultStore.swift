@@ -93,7 +93,8 @@ public struct ResultStore {
     }
 
     /// A flat row: cell, index, axes (prefixed `axis.`), metrics, score statistics (`score.`),
-    /// ledger (`ledger.`), algorithm, budget, its name and the no-search flag. Non-finite numbers
+    /// ledger (`ledger.`), algorithm, budget, its name, the no-search flag and each interval
+    /// (`<column>.ci_low`, `<column>.ci_high`). Non-finite numbers
     /// are written as strings ("nan"), which JSON cannot hold as numbers.
     static func summaryRow(_ record: CellResult) -> [String: Any] {
         func number(_ v: Double) -> Any { v.isFinite ? v : "\(v)" }
@@ -113,6 +114,10 @@ public struct ResultStore {
                                        ("verifier_gflops", number(l.verifierGFLOPs)), ("gflops_per_sample", number(l.gflopsPerSample)),
                                        ("seconds", number(l.seconds))]
         for (k, v) in ledger { row["ledger.\(k)"] = v }
+        for (column, interval) in record.intervals {
+            row["\(column).ci_low"] = number(interval.low)
+            row["\(column).ci_high"] = number(interval.high)
+        }
         return row
     }
 

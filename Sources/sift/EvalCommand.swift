@@ -36,7 +36,7 @@ struct EvalCommand: ParsableCommand {
         let images = generator.generate(keys).images
         let sampling = Date().timeIntervalSince(start)
         let metrics = try SampleMetrics.evaluate(images: images, labels: keys.map(\.classIndex), network: try factory.network("eval-cnn"),
-                                                 reference: reference)
+                                                 reference: reference).metrics
         let nfe = Double(denoiser.forwardPasses) / Double(keys.count)
         var table = TextTable(["model", "samples", "solver", "steps", "guidance", "NFE/sample", "FID", "IS", "KID", "precision", "recall", "class-FID", "sampling s"])
         table.add([model, "\(keys.count)", solver, "\(steps)", fmt(Double(guidance), 2), fmt(nfe, 0), fmt(metrics.fid, 2),

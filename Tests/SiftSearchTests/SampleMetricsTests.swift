@@ -12,12 +12,11 @@ import SiftTensor
         let referenceImages = VerifierTestSupport.images(test, Array(0..<600))
         let ref = EvaluationFeatures.extract(net, images: referenceImages).features
         let reference = try ReferenceSet(features: ref, labels: Array(test.labels[0..<600]), weightsHash: "test")
-        var options = SampleMetrics.Options()
-        options.kidSubsets = 10
+        let options = SampleMetrics.Options()
         let held = VerifierTestSupport.images(test, Array(600..<800))
-        let good = try SampleMetrics.evaluate(images: held, labels: Array(test.labels[600..<800]), network: net, reference: reference, options: options)
+        let good = try SampleMetrics.evaluate(images: held, labels: Array(test.labels[600..<800]), network: net, reference: reference, options: options).metrics
         let bad = try SampleMetrics.evaluate(images: VerifierTestSupport.noise(200), labels: Array(test.labels[600..<800]), network: net,
-                                             reference: reference, options: options)
+                                             reference: reference, options: options).metrics
         #expect(good.fid < bad.fid && good.kidMean < bad.kidMean)
         #expect(good.precision > bad.precision && good.recall > bad.recall)
         #expect(good.isMean > 3)

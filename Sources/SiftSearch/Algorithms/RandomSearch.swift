@@ -54,6 +54,13 @@ public struct RandomSearch: SearchAlgorithm {
 
     public func plannedGenerations(_ task: SearchTask, settings: SamplingSettings) -> Int? { task.count * nMax }
 
+    /// Each winner is its key's own noise generated with the final steps (with equal steps the pool's
+    /// generation of it, bit for bit: products do not depend on the batch).
+    public func finalSamples(of chosen: [CandidateKey], context: SearchContext, earlyPrediction: Bool) -> (images: Tensor, early: Tensor?)? {
+        let final = context.regenerate(chosen, earlyPrediction: earlyPrediction)
+        return (final.images, final.early)
+    }
+
     /// A pool of the largest N for every cell of a group (nil when no N needs one).
     public func prepareSharedWork(_ task: SearchTask, earlyPrediction: Bool, context: SearchContext) throws -> Pool? {
         guard nMax > 1 || context.reusesWinners else { return nil }

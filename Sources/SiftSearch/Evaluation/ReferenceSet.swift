@@ -11,18 +11,18 @@ import SiftUtilities
 /// Features are computed once and cached as `<cache>/fmnist-test-features-<hash>.npy`, where
 /// `hash` is a 64-bit FNV-1a hash of the eval-cnn weights file: new weights, new cache entry.
 public struct ReferenceSet: Sendable {
-    public let features: FeatureMatrix
-    public let labels: [Int]
-    public let frechet: FrechetReference
+    /// The features, labels and what every metric derives from them.
+    public let metrics: MetricReference
     /// FNV-1a hash (hex) of the evaluation network's weights.
     public let weightsHash: String
 
+    public var features: FeatureMatrix { metrics.features }
+    public var labels: [Int] { metrics.labels }
+    public var frechet: FrechetReference { metrics.frechet }
+
     public init(features: FeatureMatrix, labels: [Int], weightsHash: String) throws {
-        precondition(features.rows == labels.count, "ReferenceSet: \(features.rows) rows, \(labels.count) labels")
-        self.features = features
-        self.labels = labels
+        metrics = try MetricReference(features: features, labels: labels)
         self.weightsHash = weightsHash
-        frechet = try FrechetReference(GaussianStatistics(features))
     }
 
     /// Default cache folder: `$SIFT_CACHE`, else `<models>/cache`.

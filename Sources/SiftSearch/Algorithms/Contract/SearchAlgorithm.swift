@@ -1,4 +1,5 @@
 import SiftModels
+import SiftTensor
 
 /// A search algorithm: propose candidates → denoise them in large batches → score with the
 /// verifier → select, repeated as the algorithm needs, with every pass charged to a ledger.
@@ -42,6 +43,11 @@ public protocol SearchAlgorithm {
 
     /// Candidates the run will generate (for progress lines), nil when it does not count them.
     func plannedGenerations(_ task: SearchTask, settings: SamplingSettings) -> Int?
+
+    /// The final samples of a finished run from its chosen keys alone, when the algorithm can make
+    /// them without searching again (random search: each key's own noise with the final steps),
+    /// with their t = 0.6 predictions when `earlyPrediction`; nil when it cannot (the search is rerun).
+    func finalSamples(of chosen: [CandidateKey], context: SearchContext, earlyPrediction: Bool) -> (images: Tensor, early: Tensor?)?
 }
 
 extension SearchAlgorithm {
@@ -52,6 +58,7 @@ extension SearchAlgorithm {
         try run(task, context: context)
     }
     public func plannedGenerations(_ task: SearchTask, settings: SamplingSettings) -> Int? { nil }
+    public func finalSamples(of chosen: [CandidateKey], context: SearchContext, earlyPrediction: Bool) -> (images: Tensor, early: Tensor?)? { nil }
 
     /// An algorithm reporting the one budget of `parameters`.
     public init(_ parameters: Parameters) throws { try self.init(parameters, budgets: [parameters.budget]) }

@@ -27,8 +27,13 @@ public enum SearchEngine {
     /// must score candidates on their own (not pool-relative); a verifier that needs t = 0.6
     /// predictions needs ``SearchOutcome/early`` (``SearchContext/recordEarlyPrediction``).
     public static func heldOutScores(_ outcome: SearchOutcome, task: SearchTask, verifiers: [Verifier]) throws -> [String: Double] {
+        try heldOutSlotScores(outcome, task: task, verifiers: verifiers).mapValues(mean)
+    }
+
+    /// Each held-out verifier's score of every final sample, in slot order (see ``heldOutScores(_:task:verifiers:)``).
+    public static func heldOutSlotScores(_ outcome: SearchOutcome, task: SearchTask, verifiers: [Verifier]) throws -> [String: [Double]] {
         let labels = task.slots.map(\.classIndex)
-        var means = [String: Double]()
+        var scores = [String: [Double]]()
         for verifier in verifiers {
             guard !verifier.isPoolRelative else {
                 throw SearchError.unsupported(algorithm: outcome.algorithm, problem: "held-out verifier '\(verifier.name)' scores only within a pool or a set; use a per-sample verifier")
@@ -36,9 +41,9 @@ public enum SearchEngine {
             if verifier.needsEarlyPrediction && outcome.early == nil {
                 throw SearchError.unsupported(algorithm: outcome.algorithm, problem: "held-out verifier '\(verifier.name)' needs the final samples' t = 0.6 predictions, which were not recorded")
             }
-            means[verifier.name] = mean(try verifier.score(CandidateBatch(images: outcome.images, labels: labels,
-                                                                          earlyPrediction: verifier.needsEarlyPrediction ? outcome.early : nil)))
+            scores[verifier.name] = try verifier.score(CandidateBatch(images: outcome.images, labels: labels,
+                                                                      earlyPrediction: verifier.needsEarlyPrediction ? outcome.early : nil))
         }
-        return means
+        return scores
     }
 }

@@ -1,0 +1,134 @@
+import Foundation
+import SiftMetrics
+import SiftModels
+import SiftSearch
+import SiftTensor
+
+/// Rebuilds the per-sample data and intervals of finished cells (`sift evaluate`): regenerates
+/// only their final samples — from the chosen keys where the algorithm can (random search), else
+/// by rerunning the cell's search, whose choices must equal the recorded ones — checks that FID,
+/// precision, recall, class FID and the held-out means equal the recorded values, then writes
+/// `features.npy`, `logits.npy`, `held_out.csv` and a `metrics.json` with IS and KID in their
+/// current definitions and every interval. A cell whose regeneration disagrees with its record is
+/// left untouched and reported.
+extension ExperimentRunner {
+    /// Whether a finished cell already has its per-sample data and intervals.
+    public func isEvaluated(_ id: String) -> Bool {
+        let folder = store.folder(id)
+        guard FileManager.default.fileExists(atPath: folder.appendingPathComponent(CellData.featuresFile).path),
+              let data = try? Data(contentsOf: folder.appendingPathComponent("metrics.json")),
+              let record = try? CellResult.decoder.decode(CellResult.self, from: data) else { return false }
+        return !record.intervals.isEmpty
+    }
+
+    /// Evaluates the finished cells that lack per-sample data (all finished cells with `force`);
+    /// returns the ids evaluated. Throws at the first cell that disagrees with its record.
+    @discardableResult
+    public func evaluateFinished(force: Bool = false) throws -> [String] {
+        let todo = cells.filter { store.isFinished($0.id) && (force || !isEvaluated($0.id)) && (options.only?.contains($0.id) ?? true) }
+        progress.start(total: todo.count, skipped: cells.count - todo.count)
+        defer { progress.finish() }
+        var done = [String]()
+        var rerun = [ExperimentCell]()
+        for cell in todo {
+            let algorithm = try cell.config.algorithm.makeAlgorithm()
+            let record = try readRecord(cell.id)
+            let keys = try Self.selectionKeys(store.folder(cell.id))
+            let sit = try model(cell.config.model)
+            let context = try makeContext(sit, cell.config, verifier: cell.config.verifier, progress: true)
+            progress.begin(cell: cell.id, samples: keys.count)
+            guard let finals = algorithm.finalSamples(of: keys, context: context, earlyPrediction: context.recordEarlyPrediction) else {
+                rerun.append(cell)
+                continue
+            }
+            try withLocks([cell]) { _ in try reevaluate(cell, record: record, images: finals.images, early: finals.early, sit: sit) }
+            done.append(cell.id)
+        }
+        for group in Self.groups(rerun) {
+            try withLocks(group) { locked in
+                done += try runGroup(locked) { cell, outcome, task, sit, _ in
+                    let recorded = try Self.selectionKeys(self.store.folder(cell.id))
+                    guard outcome.chosen.map(\.key) == recorded else {
+                        throw StoreError(path: self.store.folder(cell.id).path, problem: "rerunning the search chose other candidates than selection.jsonl records; the cell was left as it is")
+                    }
+                    try self.reevaluate(cell, record: try self.readRecord(cell.id), images: outcome.images, early: outcome.early, sit: sit)
+                }
+            }
+        }
+        try store.rebuildSummary()
+        return done
+    }
+
+    func readRecord(_ id: String) throws -> CellResult {
+        let url = store.folder(id).appendingPathComponent("metrics.json")
+        guard let data = try? Data(contentsOf: url), let record = try? CellResult.decoder.decode(CellResult.self, from: data) else {
+            throw StoreError(path: url.path, problem: "is not a valid metrics file")
+        }
+        return record
+    }
+
+    /// The chosen keys of `selection.jsonl`, in slot order.
+    static func selectionKeys(_ folder: URL) throws -> [CandidateKey] {
+        let url = folder.appendingPathComponent("selection.jsonl")
+        guard let text = try? String(contentsOf: url, encoding: .utf8) else { throw StoreError(path: url.path, problem: "cannot be read") }
+        return try text.split(separator: "\n").enumerated().map { i, line in
+            guard let row = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
+                  let c = row["class"] as? Int, let s = row["sample"] as? Int, let k = row["candidate"] as? Int else {
+                throw StoreError(path: "\(url.path):\(i + 1)", problem: "not a selection row")
+            }
+            return CandidateKey(classIndex: c, sample: s, candidate: k)
+        }
+    }
+
+    /// Checks the regenerated samples against the record and writes the per-sample data, the
+    /// current IS and KID and every interval (search, ledger and provenance kept).
+    func reevaluate(_ cell: ExperimentCell, record old: CellResult, images: Tensor, early: Tensor?, sit: SiT) throws {
+        let task = SearchTask(classes: cell.config.classes, perClass: cell.config.perClass)
+        let labels = task.slots.map(\.classIndex)
+        let reference = try factory.referenceSet()
+        let (metrics, features, logits) = try SampleMetrics.evaluate(images: images, labels: labels, network: try factory.network("eval-cnn"), reference: reference)
+        let outcome = SearchOutcome(algorithm: old.algorithm, budgetName: old.budgetName, budget: old.budget, noSearch: old.noSearch, images: images,
+                                    early: early, chosen: [], trace: [], ledger: Ledger())
+        let heldOut = try SearchEngine.heldOutSlotScores(outcome, task: task, verifiers: try cell.config.heldOut.map { try factory.make($0) })
+        var record = old
+        record.metrics = Self.cellMetrics(metrics, wanted: cell.config.metrics, heldOut: heldOut)
+        try Self.requireAgreement(old.metrics, record.metrics, cell: store.folder(cell.id).path)
+        let samples = try CellData.read(store.folder(cell.id), features: features, logits: logits, heldOut: heldOut)
+        try CellData.write(features: features, logits: logits, heldOut: heldOut, cell: cell.id, store: store)
+        Self.addIntervals(&record, samples: samples, reference: reference.metrics, options: cell.config.bootstrap, metrics: cell.config.metrics)
+        record.provenance["evaluated"] = ISO8601DateFormatter().string(from: Date())
+        try store.write(record)
+        progress.end(cell: cell.id, summary: String(format: "FID %.2f [%.2f, %.2f] (recorded %.2f)", metrics.fid, record.intervals["fid"]?.low ?? .nan,
+                                                    record.intervals["fid"]?.high ?? .nan, old.metrics.fid ?? .nan))
+    }
+
+    /// Throws unless the regenerated metrics that did not change definition equal the recorded ones.
+    static func requireAgreement(_ recorded: CellMetrics, _ regenerated: CellMetrics, cell: String) throws {
+        var pairs: [(String, Double?, Double?)] = [("fid", recorded.fid, regenerated.fid), ("precision", recorded.precision, regenerated.precision),
+                                                    ("recall", recorded.recall, regenerated.recall), ("class_fid", recorded.classFID, regenerated.classFID)]
+        for (name, value) in recorded.heldOut { pairs.append(("held_out.\(name)", value, regenerated.heldOut[name])) }
+        for (name, a, b) in pairs {
+            guard let a else { continue }
+            guard let b, abs(a - b) <= 1e-9 * max(1, abs(a)) else {
+                throw StoreError(path: cell, problem: "the regenerated samples give \(name) = \(regenerated.fid.map { "\($0)" } ?? "none") where the record has \(a); the cell was left as it is")
+            }
+        }
+    }
+}
+
+extension ResultStore {
+    /// The finished cells of this experiment folder, rebuilt from each cell's `config.yaml` (the
+    /// resolved configuration) with the index and axes of its record. Throws when a folder's
+    /// configuration no longer gives the folder's id (the cell would not be found again).
+    public func finishedCells() throws -> [ExperimentCell] {
+        try finishedRecords().map { record in
+            let url = folder(record.cell).appendingPathComponent("config.yaml")
+            guard let text = try? String(contentsOf: url, encoding: .utf8) else { throw StoreError(path: url.path, problem: "cannot be read") }
+            let config = try ExperimentExpansion.cells(file: url.path, text: text, overrides: [])[0].config
+            guard config.id == record.cell else {
+                throw StoreError(path: url.path, problem: "resolves to cell id \(config.id), not its folder's \(record.cell)")
+            }
+            return ExperimentCell(config: config, axes: record.axes.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }, index: record.index)
+        }
+    }
+}
