@@ -28,13 +28,6 @@ public enum CellData {
         return out
     }
 
-    /// The slot scores behind `score.mean`, or nil when some slot has none.
-    public static func slotScores(_ outcome: SearchOutcome) -> [Double]? {
-        if let final = outcome.finalScores { return final }
-        let search = outcome.chosen.compactMap(\.searchScore)
-        return search.count == outcome.chosen.count && !search.isEmpty ? search : nil
-    }
-
     /// Writes the features, logits and held-out scores of a cell into its folder.
     public static func write(features: FeatureMatrix, logits: FeatureMatrix, heldOut: [String: [Double]], cell: String, store: ResultStore) throws {
         let folder = store.folder(cell)

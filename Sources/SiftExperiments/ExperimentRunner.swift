@@ -173,7 +173,8 @@ public final class ExperimentRunner {
         var record = CellResult(cell: id, index: cell.index, name: cell.config.name, axes: Dictionary(uniqueKeysWithValues: cell.axes.map { ($0.key, $0.value) }),
                                 outcome: outcome, metrics: Self.cellMetrics(metrics, wanted: cell.config.metrics, heldOut: heldOut),
                                 verifierScores: Self.scoreStatistics(outcome), wallSeconds: 0, provenance: [:])
-        let samples = CellSamples(labels: labels, features: features, logits: logits, values: CellData.values(slotScores: CellData.slotScores(outcome), heldOut: heldOut))
+        // Labels and scores as `selection.jsonl` holds them, as `sift evaluate` and `sift compare` read them.
+        let samples = try CellData.read(store.folder(id), features: features, logits: logits, heldOut: heldOut)
         Self.addIntervals(&record, samples: samples, reference: reference.metrics, options: cell.config.bootstrap, metrics: cell.config.metrics)
         record.wallSeconds = Date().timeIntervalSince(start)
         record.provenance = provenance(start: start)

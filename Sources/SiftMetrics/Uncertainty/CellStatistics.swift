@@ -79,6 +79,15 @@ public enum CellStatistics {
         return out
     }
 
+    /// Columns whose values are shares, whose intervals stay within [0, 1] (shifting the replicates
+    /// by their bias can push a bound past the range).
+    static let shares: Set<String> = ["precision", "recall"]
+
+    static func clamped(_ i: Interval, _ column: String) -> Interval {
+        guard shares.contains(column), i.low.isFinite, i.high.isFinite else { return i }
+        return Interval(low: min(max(i.low, 0), 1), high: min(max(i.high, 0), 1))
+    }
+
     /// Every statistic on the cell itself and on each replicate of `plan`:
     /// `(estimates [S], replicates [B][S])`.
     static func evaluate(_ statistics: [(String, ResampledStatistic)], plan: ResamplePlan) -> ([Double], [[Double]]) {
@@ -104,7 +113,7 @@ public enum CellStatistics {
         let (estimates, replicates) = evaluate(statistics, plan: ResamplePlan(labels: s.labels, replicates: options.replicates, seed: options.seed))
         var out = [String: Interval]()
         for (j, (name, _)) in statistics.enumerated() {
-            out[name] = BootstrapInterval.biasShifted(estimate: estimates[j], replicates: replicates.map { $0[j] }, level: options.level)
+            out[name] = clamped(BootstrapInterval.biasShifted(estimate: estimates[j], replicates: replicates.map { $0[j] }, level: options.level), name)
         }
         return out
     }

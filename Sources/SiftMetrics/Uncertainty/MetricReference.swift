@@ -12,11 +12,13 @@ public final class MetricReference: @unchecked Sendable {
     private var classes: [Int: FrechetReference]?
     private var realTerm: Double?
 
-    public init(features: FeatureMatrix, labels: [Int]) throws(MetricsError) {
+    /// `kidRealTerm`: the value of ``kidRealTerm`` when known (a cache), else computed on first use.
+    public init(features: FeatureMatrix, labels: [Int], kidRealTerm: Double? = nil) throws(MetricsError) {
         precondition(features.rows == labels.count, "MetricReference: \(features.rows) rows, \(labels.count) labels")
         self.features = features
         self.labels = labels
         frechet = try FrechetReference(GaussianStatistics(features))
+        realTerm = kidRealTerm
     }
 
     /// The Fréchet reference of each class's rows.

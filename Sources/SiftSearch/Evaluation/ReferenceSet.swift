@@ -20,9 +20,21 @@ public struct ReferenceSet: Sendable {
     public var labels: [Int] { metrics.labels }
     public var frechet: FrechetReference { metrics.frechet }
 
-    public init(features: FeatureMatrix, labels: [Int], weightsHash: String) throws {
-        metrics = try MetricReference(features: features, labels: labels)
+    public init(features: FeatureMatrix, labels: [Int], weightsHash: String, kidRealTerm: Double? = nil) throws {
+        metrics = try MetricReference(features: features, labels: labels, kidRealTerm: kidRealTerm)
         self.weightsHash = weightsHash
+    }
+
+    /// The reference with KID's real–real term read from `<cache>.kid` when present, else computed
+    /// and written there (a second per process otherwise: every kernel pair of 10,000 images).
+    static func withCachedKIDTerm(features: FeatureMatrix, labels: [Int], hash: String, cache: URL) throws -> ReferenceSet {
+        let file = cache.appendingPathExtension("kid")
+        if let text = try? String(contentsOf: file, encoding: .utf8), let value = Double(text.trimmingCharacters(in: .whitespacesAndNewlines)) {
+            return try ReferenceSet(features: features, labels: labels, weightsHash: hash, kidRealTerm: value)
+        }
+        let reference = try ReferenceSet(features: features, labels: labels, weightsHash: hash)
+        try? writeFileAtomically(Data("\(reference.metrics.kidRealTerm)\n".utf8), to: file)
+        return reference
     }
 
     /// Default cache folder: `$SIFT_CACHE`, else `<models>/cache`.
@@ -40,7 +52,7 @@ public struct ReferenceSet: Sendable {
         let cache = cacheDirectory.appendingPathComponent("fmnist-test-features-\(hash).npy")
         if FileManager.default.fileExists(atPath: cache.path),
            let cached = try? FeatureFile.read(cache.path), cached.rows == test.count, cached.columns == network.featureDimension {
-            return try ReferenceSet(features: cached, labels: test.labels, weightsHash: hash)
+            return try withCachedKIDTerm(features: cached, labels: test.labels, hash: hash, cache: cache)
         }
         let start = Date()
         let images = Tensor(test.pixels, shape: [test.count, 1, 28, 28])
@@ -53,7 +65,7 @@ public struct ReferenceSet: Sendable {
         } catch {
             log("warning: could not cache the reference features (\(error)); continuing without the cache")
         }
-        return try ReferenceSet(features: features, labels: test.labels, weightsHash: hash)
+        return try withCachedKIDTerm(features: features, labels: test.labels, hash: hash, cache: cache)
     }
 
     /// 64-bit FNV-1a of a file's bytes, as 16 hex digits.

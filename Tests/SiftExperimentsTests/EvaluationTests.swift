@@ -1,0 +1,115 @@
+import Foundation
+import Testing
+import SiftMetrics
+import SiftSearch
+@testable import SiftExperiments
+
+/// Per-sample cell data, intervals in records, `sift evaluate` on cells without them, and
+/// `sift compare`.
+@Suite(.serialized) struct EvaluationTests {
+    static let yaml = """
+    name: evaluated
+    model: \(TinyExperiment.folder.appendingPathComponent("tiny.safetensors").path)
+    sampler: {search_steps: 2, final_steps: 3}
+    samples: {per_class: 3, classes: [0, 3]}
+    verifier: clf-mlp
+    held_out: [is-oracle]
+    bootstrap: {replicates: 200}
+    grid:
+      algorithm: [{kind: random, candidates: 1}, {kind: random, candidates: 3}, {kind: zero-order, neighbours: 2, iterations: 1}]
+    """
+
+    static func run() throws -> (store: ResultStore, cells: [ExperimentCell]) {
+        let cells = try ExperimentExpansion.cells(file: "evaluated.yaml", text: yaml, overrides: [])
+        let store = ResultStore(root: TinyExperiment.results("evaluated").appendingPathComponent("evaluated"))
+        _ = try ExperimentRunner(cells: cells, store: store, options: .init(), progress: ProgressReporter(quiet: true)).run()
+        return (store, cells)
+    }
+
+    static func record(_ store: ResultStore, _ id: String) throws -> CellResult {
+        try CellResult.decoder.decode(CellResult.self, from: Data(contentsOf: store.folder(id).appendingPathComponent("metrics.json")))
+    }
+
+    @Test func cellsKeepTheirPerSampleDataAndIntervals() throws {
+        let (store, cells) = try Self.run()
+        let reference = try VerifierFactory().referenceSet()
+        for cell in cells {
+            let folder = store.folder(cell.id)
+            let samples = try CellData.read(folder)
+            let slots = try CellData.slots(folder)
+            // One row per selection line, in its order.
+            #expect(samples.features.rows == slots.count && samples.logits.rows == slots.count && samples.labels == slots.map { $0[0] })
+            #expect(samples.values.keys.sorted() == ["held_out.is-oracle", "score.mean"])
+            // The metrics recomputed from the saved features equal the stored ones.
+            let record = try Self.record(store, cell.id)
+            let again = try SampleMetrics.evaluate(features: samples.features, logits: samples.logits, labels: samples.labels, reference: reference.metrics)
+            #expect(record.metrics.fid == again.fid && record.metrics.precision == again.precision && record.metrics.recall == again.recall)
+            #expect(record.metrics.isMean == again.isMean && record.metrics.kidMean == again.kidMean && record.metrics.classFID == again.classFID)
+            #expect(abs(record.metrics.heldOut["is-oracle"]! - samples.values["held_out.is-oracle"]!.reduce(0, +) / 6) < 1e-12)
+            // Every metric and score column has an interval around its value.
+            #expect(Set(record.intervals.keys) == ["fid", "is_mean", "kid_mean", "precision", "recall", "class_fid", "score.mean", "held_out.is-oracle"])
+            #expect(record.intervals["fid"]!.low <= record.metrics.fid! && record.metrics.fid! <= record.intervals["fid"]!.high)
+            #expect(record.bootstrap?.replicates == 200)
+        }
+        let row = try store.rebuildSummary()[0]
+        #expect(row["fid.ci_low"] is Double && row["score.mean.ci_high"] is Double && row["held_out.is-oracle.ci_low"] is Double)
+    }
+
+    /// A cell stripped of its per-sample data (as cells from before intervals) gets it back from
+    /// `evaluate`, bit for bit, for random search (winners regenerated) and zero-order (rerun).
+    @Test func evaluateRebuildsWhatAFinishedCellLacks() throws {
+        let (store, cells) = try Self.run()
+        var before = [String: (Data, CellResult)]()
+        for cell in cells {
+            let folder = store.folder(cell.id)
+            before[cell.id] = (try Data(contentsOf: folder.appendingPathComponent(CellData.featuresFile)), try Self.record(store, cell.id))
+            var stripped = try Self.record(store, cell.id)
+            stripped.intervals = [:]
+            stripped.bootstrap = nil
+            try store.write(stripped)
+            for file in [CellData.featuresFile, CellData.logitsFile, CellData.heldOutFile] {
+                try FileManager.default.removeItem(at: folder.appendingPathComponent(file))
+            }
+        }
+        let finished = try store.finishedCells()
+        #expect(Set(finished.map(\.id)) == Set(cells.map(\.id)))
+        let runner = ExperimentRunner(cells: finished, store: store, options: .init(), progress: ProgressReporter(quiet: true))
+        #expect(try runner.evaluateFinished().count == 3)
+        for cell in cells {
+            let (features, record) = before[cell.id]!
+            #expect(try Data(contentsOf: store.folder(cell.id).appendingPathComponent(CellData.featuresFile)) == features)
+            let again = try Self.record(store, cell.id)
+            #expect(again.intervals == record.intervals, "\(again.intervals) vs \(record.intervals)")
+            #expect(again.metrics == record.metrics && again.ledger == record.ledger)
+            #expect(again.provenance["evaluated"] != nil)
+        }
+        #expect(try runner.evaluateFinished().isEmpty)   // nothing left to do
+    }
+
+    @Test func evaluateRefusesACellThatDisagreesWithItsRecord() throws {
+        let (store, cells) = try Self.run()
+        var record = try Self.record(store, cells[1].id)
+        record.metrics.fid = record.metrics.fid! + 1
+        record.intervals = [:]
+        try store.write(record)
+        let runner = ExperimentRunner(cells: try store.finishedCells(), store: store, options: .init(), progress: ProgressReporter(quiet: true))
+        #expect(throws: StoreError.self) { try runner.evaluateFinished() }
+        #expect(try Self.record(store, cells[1].id).intervals.isEmpty)   // left as it was
+    }
+
+    @Test func compareIsZeroForACellWithItselfAndRefusesOtherSlots() throws {
+        let (store, cells) = try Self.run()
+        let same = try CLITests.sift(["compare", store.folder(cells[1].id).path, store.folder(cells[1].id).path, "--replicates", "200"])
+        #expect(same.status == 0, "\(same.err)")
+        let fidLine = same.out.split(separator: "\n").first { $0.hasPrefix("fid ") }.map(String.init) ?? ""
+        #expect(fidLine.contains("[0.0000, 0.0000]") && fidLine.contains("not separated"), "\(same.out)")
+        let other = try CLITests.sift(["compare", store.folder(cells[0].id).path, store.folder(cells[2].id).path, "--replicates", "200", "--metrics", "fid,score.mean"])
+        #expect(other.status == 0 && other.out.contains("score.mean"), "\(other.err)")
+        // A cell of other slots is refused.
+        let tiny = try ExperimentExpansion.cells(file: "e.yaml", text: Self.yaml.replacingOccurrences(of: "per_class: 3", with: "per_class: 2"), overrides: [])
+        let otherStore = ResultStore(root: TinyExperiment.results("other").appendingPathComponent("evaluated"))
+        _ = try ExperimentRunner(cells: [tiny[0]], store: otherStore, options: .init(), progress: ProgressReporter(quiet: true)).run()
+        let refused = try CLITests.sift(["compare", store.folder(cells[0].id).path, otherStore.folder(tiny[0].id).path])
+        #expect(refused.status != 0 && refused.err.contains("hold different sample slots"), "\(refused.err)")
+    }
+}
