@@ -44,9 +44,10 @@ public struct FigureSpec: Codable, Equatable, Sendable {
         }
     }
 
-    /// Builds this figure into `<root>/<name>/`.
+    /// Builds this figure into `<root>/<name>/`; `test` resolves crossover marks and greys
+    /// unresolved matrix cells (see ``Report/PairedTest``).
     @discardableResult
-    public func build(root: URL) throws -> [URL] {
+    public func build(root: URL, test: Report.PairedTest? = nil) throws -> [URL] {
         let out = root.appendingPathComponent(name)
         switch kind ?? "lines" {
         case "lines": break
@@ -55,7 +56,8 @@ public struct FigureSpec: Codable, Equatable, Sendable {
             return try ScatterFigure.build(csv: URL(fileURLWithPath: results), x: x, ys: y, out: out, title: title ?? name)
         case "matrix":
             guard let rows, let budget, let y, !y.isEmpty else { throw ReportError("figure '\(name)': a matrix needs rows, budget and y (the metrics)") }
-            return try MatrixFigure.build(results: URL(fileURLWithPath: results), rowKey: rows, budget: budget, metrics: y, out: out, title: title ?? name)
+            return try MatrixFigure.build(results: URL(fileURLWithPath: results), rowKey: rows, budget: budget, metrics: y, out: out, title: title ?? name,
+                                          test: test)
         case let other: throw ReportError("figure '\(name)': unknown kind '\(other)'; valid kinds: \(Self.kinds.joined(separator: ", "))")
         }
         var options = Report.Options()
@@ -66,6 +68,7 @@ public struct FigureSpec: Codable, Equatable, Sendable {
         if let baselineName { options.baselineName = baselineName }
         options.title = title
         options.markCrossovers = markCrossovers ?? false
+        options.pairedTest = test
         return try Report.build(results: URL(fileURLWithPath: results), out: out, options: options)
     }
 }

@@ -9,11 +9,39 @@ public struct PlotSeries: Sendable {
     public var dashed: Bool
     /// Points joined by a line (false: a scatter of small translucent markers).
     public var connected: Bool
-    public init(name: String, points: [(x: Double, y: Double)], dashed: Bool = false, connected: Bool = true) {
+    /// What stands behind each point (same order as ``points``, or empty): its interval, drawn as
+    /// an error bar, and the cells it comes from.
+    public var details: [PointDetail]
+    public init(name: String, points: [(x: Double, y: Double)], dashed: Bool = false, connected: Bool = true, details: [PointDetail] = []) {
+        precondition(details.isEmpty || details.count == points.count, "PlotSeries: \(details.count) details for \(points.count) points")
         self.name = name
         self.points = points
         self.dashed = dashed
         self.connected = connected
+        self.details = details
+    }
+
+    /// The interval of point `i`, if any.
+    func bar(_ i: Int) -> (low: Double, high: Double)? {
+        guard i < details.count, let low = details[i].low, let high = details[i].high, low.isFinite, high.isFinite else { return nil }
+        return (low, high)
+    }
+}
+
+/// The interval and provenance of one plotted point.
+public struct PointDetail: Sendable, Equatable {
+    /// The interval's bounds (nil: none drawn).
+    public var low: Double?
+    public var high: Double?
+    /// The summary cells the point stands for (several: replicates over seeds).
+    public var cells: [String]
+    /// With replicates: each seed's value, by seed.
+    public var seedValues: [String: Double]
+    public init(low: Double? = nil, high: Double? = nil, cells: [String] = [], seedValues: [String: Double] = [:]) {
+        self.low = low
+        self.high = high
+        self.cells = cells
+        self.seedValues = seedValues
     }
 }
 
@@ -38,6 +66,10 @@ public struct LinePlot: Sendable {
     public var series: [PlotSeries]
     /// Circled points with a note, drawn over the series.
     public var marks = [PlotMark]()
+    /// A line under the title saying what the error bars are (nil: none).
+    public var caption: String? { didSet { margins.top = caption == nil ? 40 : 50 } }
+    /// Lines of text in the plot's top-left corner (e.g. comparisons that were not separated).
+    public var notes = [String]()
     /// The ranges computed once while drawing (every pixel position would otherwise rescan the data).
     private var frozenRanges: (x: ClosedRange<Double>, y: ClosedRange<Double>)?
     public var logX = true
@@ -69,11 +101,22 @@ public struct LinePlot: Sendable {
         s.points.filter { $0.x.isFinite && $0.y.isFinite && (!logX || $0.x > 0) }
     }
 
+    /// Error bars that can be drawn: (x, low, high).
+    func drawableBars(_ s: PlotSeries) -> [(x: Double, low: Double, high: Double)] {
+        s.points.indices.compactMap { i in
+            let p = s.points[i]
+            guard p.x.isFinite, p.y.isFinite, !logX || p.x > 0, let b = s.bar(i) else { return nil }
+            return (p.x, b.low, b.high)
+        }
+    }
+
     /// The data ranges, padded so that single points and flat lines still get an extent.
     public var ranges: (x: ClosedRange<Double>, y: ClosedRange<Double>)? {
         if let frozenRanges { return frozenRanges }
         let all = series.flatMap(drawable)
-        guard let x0 = all.map(\.x).min(), let x1 = all.map(\.x).max(), let y0 = all.map(\.y).min(), let y1 = all.map(\.y).max() else { return nil }
+        let bars = series.flatMap(drawableBars)
+        guard let x0 = all.map(\.x).min(), let x1 = all.map(\.x).max(), let pointLow = all.map(\.y).min(), let pointHigh = all.map(\.y).max() else { return nil }
+        let y0 = min(pointLow, bars.map(\.low).min() ?? pointLow), y1 = max(pointHigh, bars.map(\.high).max() ?? pointHigh)
         // x padded by 15 % (log) or 4 % (linear) each side so that end markers clear the frame.
         var xr = logX ? (x0 / Self.logPad)...(x1 * Self.logPad) : (x0 - (x1 - x0) * 0.04)...(x1 + (x1 - x0) * 0.04)
         var yr = y0...y1
@@ -107,6 +150,9 @@ public struct LinePlot: Sendable {
         out.append(#"<svg xmlns="http://www.w3.org/2000/svg" width="\#(f(width))" height="\#(f(height))" viewBox="0 0 \#(f(width)) \#(f(height))" font-family="sans-serif" font-size="12">"#)
         out.append(#"<rect width="100%" height="100%" fill="white"/>"#)
         out.append(#"<text x="\#(f(width / 2))" y="22" text-anchor="middle" font-size="15" font-weight="bold">\#(escape(title))</text>"#)
+        if let caption {
+            out.append(#"<text x="\#(f(width / 2))" y="38" text-anchor="middle" font-size="10" fill="rgb(85,85,85)">\#(escape(caption))</text>"#)
+        }
         let left = margins.left, right = width - margins.right, top = margins.top, bottom = height - margins.bottom
         guard let (xr, yr) = ranges else {
             out.append(#"<rect x="\#(f(left))" y="\#(f(top))" width="\#(f(right - left))" height="\#(f(bottom - top))" fill="none" stroke="rgb(136,136,136)"/>"#)
@@ -129,9 +175,13 @@ public struct LinePlot: Sendable {
         out.append(#"<rect x="\#(f(left))" y="\#(f(top))" width="\#(f(right - left))" height="\#(f(bottom - top))" fill="none" stroke="rgb(51,51,51)"/>"#)
         out.append(#"<text x="\#(f((left + right) / 2))" y="\#(f(height - 12))" text-anchor="middle">\#(escape(xLabel))</text>"#)
         out.append(#"<text transform="translate(16 \#(f((top + bottom) / 2))) rotate(-90)" text-anchor="middle">\#(escape(yLabel))</text>"#)
-        // Series: line, markers, legend entry.
+        // Series: error bars, line, markers, legend entry.
         for (i, s) in series.enumerated() {
             let colour = Self.colours[i % Self.colours.count], marker = Self.markers[i % Self.markers.count]
+            for bar in drawableBars(s) {
+                guard let lo = pixel(x: bar.x, y: bar.low), let hi = pixel(x: bar.x, y: bar.high) else { continue }
+                out.append(#"<path d="M\#(f(lo.x)) \#(f(lo.y)) L\#(f(hi.x)) \#(f(hi.y)) M\#(f(lo.x - 3)) \#(f(lo.y)) L\#(f(lo.x + 3)) \#(f(lo.y)) M\#(f(hi.x - 3)) \#(f(hi.y)) L\#(f(hi.x + 3)) \#(f(hi.y))" stroke="\#(colour)" stroke-width="1.2" stroke-opacity="0.7" fill="none"/>"#)
+            }
             let points = drawable(s).sorted { $0.x < $1.x }.compactMap { pixel(x: $0.x, y: $0.y) }
             if s.connected && points.count > 1 {
                 let d = points.enumerated().map { "\($0.offset == 0 ? "M" : "L")\(f($0.element.x)) \(f($0.element.y))" }.joined(separator: " ")
@@ -149,6 +199,9 @@ public struct LinePlot: Sendable {
                 out.append(#"<circle cx="\#(f(lx + 12))" cy="\#(f(ly))" r="3.5" fill="\#(colour)" fill-opacity="0.6"/>"#)
             }
             out.append(#"<text x="\#(f(lx + 30))" y="\#(f(ly + 4))">\#(escape(s.name))</text>"#)
+        }
+        for (k, note) in notes.enumerated() {
+            out.append(#"<text x="\#(f(left + 8))" y="\#(f(top + 16 + Double(k) * 14))" font-size="10" fill="rgb(85,85,85)">\#(escape(note))</text>"#)
         }
         // Marks: a ring around the point and its note, placed where it hides the least.
         var obstacles = marks.isEmpty ? [] : drawnPixels()

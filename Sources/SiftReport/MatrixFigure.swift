@@ -20,7 +20,10 @@ public enum MatrixFigure {
 
     /// Writes `gain-matrix.svg` and `index.html` (with the raw values) into `out`.
     @discardableResult
-    public static func build(results folder: URL, rowKey: String, budget: Int, metrics: [String], out: URL, title: String) throws -> [URL] {
+    /// With `test` (the paired interval of a column between two cells), gains whose interval of
+    /// searched − no search includes 0 are greyed.
+    public static func build(results folder: URL, rowKey: String, budget: Int, metrics: [String], out: URL, title: String,
+                             test: Report.PairedTest? = nil) throws -> [URL] {
         let rows = try Report.rows(folder)
         let columns = metrics.map(column)
         var order = [String](), byName = [String: [[String: Any]]]()
@@ -45,6 +48,7 @@ public enum MatrixFigure {
             return flag
         }
         var labels = [String](), values = [[Double]](), raw = [[Double]](), baseline: [Double]?
+        var unresolved = Set<[Int]>(), rawIntervals = [[(low: Double, high: Double)?]]()
         for name in order {
             let cells = byName[name]!
             let atBudget = try cells.filter { try budgetOf($0) == budget && !isNoSearch($0) }, bases = try cells.filter(isNoSearch)
@@ -56,12 +60,22 @@ public enum MatrixFigure {
             let baseValues = columns.map { Report.number(base[$0.column]) ?? .nan }
             let searchedValues = columns.map { Report.number(searched[$0.column]) ?? .nan }
             baseline = baseline ?? baseValues
+            if let test {
+                for (j, c) in columns.enumerated() {
+                    let a = PointDetail(cells: ["\(searched["cell"] ?? "")"]), b = PointDetail(cells: ["\(base["cell"] ?? "")"])
+                    if let iv = test(c.column, a, b), iv.low <= 0 && iv.high >= 0 { unresolved.insert([labels.count, j]) }
+                }
+            }
+            rawIntervals.append(columns.map { c in
+                Report.number(searched["\(c.column).ci_low"]).flatMap { lo in Report.number(searched["\(c.column).ci_high"]).map { (lo, $0) } }
+            })
             labels.append(name)
             raw.append(searchedValues)
             values.append(columns.indices.map { gain(searchedValues[$0], over: baseValues[$0], lowerIsBetter: columns[$0].lowerIsBetter) })
         }
         guard !labels.isEmpty else { throw ReportError("\(folder.path): no cells") }
         var plot = MatrixPlot(title: title, rowLabels: labels, columnLabels: columns.map(\.label), values: values, baseline: baseline)
+        plot.unresolved = unresolved
         // A verifier's own column: its held-out score, or for an oracle of a metric with no such
         // column (fid-oracle) the metric itself.
         for (i, name) in labels.enumerated() {
@@ -69,6 +83,7 @@ public enum MatrixFigure {
             if let j = own { plot.outlined.insert([i, j]) }
         }
         plot.note = "Relative gain over no search at budget \(budget) (positive = better; FID sign flipped). Outlined: the search verifier scoring its own picks."
+            + (test == nil ? "" : " Grey: the paired 95 % interval of the difference includes 0.")
         try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
         let svg = out.appendingPathComponent("gain-matrix.svg")
         try Report.write(Data(plot.svg().utf8), to: svg)
@@ -77,7 +92,10 @@ public enum MatrixFigure {
         func cell(_ v: Double) -> String { v.isFinite ? String(format: abs(v) >= 100 ? "%.1f" : "%.4f", v) : "—" }
         if let baseline { table += "<tr><td>no search</td>" + baseline.map { "<td>\(cell($0))</td>" }.joined() + "</tr>\n" }
         for (i, name) in labels.enumerated() {
-            table += "<tr><td>\(escape(name))</td>" + raw[i].enumerated().map { j, v in "<td>\(cell(v)) (\(MatrixPlot.percent(values[i][j])))</td>" }.joined() + "</tr>\n"
+            table += "<tr><td>\(escape(name))</td>" + raw[i].enumerated().map { j, v in
+                let interval = rawIntervals[i][j].map { " <small>[\(cell($0.low)), \(cell($0.high))]</small>" } ?? ""
+                return "<td>\(cell(v))\(interval) (\(MatrixPlot.percent(values[i][j]))\(unresolved.contains([i, j]) ? ", n.s." : ""))</td>"
+            }.joined() + "</tr>\n"
         }
         table += "</table>\n"
         let html = out.appendingPathComponent("index.html")

@@ -14,6 +14,8 @@ public struct MatrixPlot: Sendable {
     public var baseline: [Double]?
     /// Cells to outline, as (row, column).
     public var outlined: Set<[Int]> = []
+    /// Cells `[row, column]` whose gain is not significant (its paired interval includes 0): grey.
+    public var unresolved: Set<[Int]> = []
     public var note = ""
 
     public init(title: String, rowLabels: [String], columnLabels: [String], values: [[Double]], baseline: [Double]? = nil) {
@@ -69,12 +71,13 @@ public struct MatrixPlot: Sendable {
             out.append(#"<text x="\#(f(x0 - 10))" y="\#(f(y + h / 2 + 4))" text-anchor="end">\#(escape(label))</text>"#)
             for (j, v) in values[i].enumerated() {
                 let x = x0 + w * Double(j)
-                out.append(#"<rect x="\#(f(x))" y="\#(f(y))" width="\#(f(w))" height="\#(f(h))" fill="\#(Self.fill(v, scale: scales[j]))" stroke="white"/>"#)
+                let grey = unresolved.contains([i, j])
+                out.append(#"<rect x="\#(f(x))" y="\#(f(y))" width="\#(f(w))" height="\#(f(h))" fill="\#(grey ? "rgb(225,225,225)" : Self.fill(v, scale: scales[j]))" stroke="white"/>"#)
                 if outlined.contains([i, j]) {
                     out.append(#"<rect x="\#(f(x + 2))" y="\#(f(y + 2))" width="\#(f(w - 4))" height="\#(f(h - 4))" fill="none" stroke="rgb(0,0,0)" stroke-width="1.5"/>"#)
                 }
-                let strong = v.isFinite && scales[j] > 0 && abs(v) / scales[j] > 0.7
-                out.append(#"<text x="\#(f(x + w / 2))" y="\#(f(y + h / 2 + 4))" text-anchor="middle"\#(strong ? #" fill="white""# : "")>\#(Self.percent(v))</text>"#)
+                let strong = !grey && v.isFinite && scales[j] > 0 && abs(v) / scales[j] > 0.7
+                out.append(#"<text x="\#(f(x + w / 2))" y="\#(f(y + h / 2 + 4))" text-anchor="middle"\#(strong ? #" fill="white""# : grey ? #" fill="rgb(120,120,120)""# : "")>\#(Self.percent(v))</text>"#)
             }
             y += h
         }

@@ -16,9 +16,24 @@ public enum Report {
         public var baselineName = "more denoising steps"
         public var title: String?
         /// Circle where a cheaper series (a smaller model) with search first beats a costlier
-        /// series' no-search point (its cheapest point).
+        /// series' no-search point (its cheapest point) — resolved by ``pairedTest`` when given.
         public var markCrossovers = false
+        /// The paired 95 % interval of `metric(a) − metric(b)` for two plotted points (nil when the
+        /// two cannot be compared), for crossover marks; points of replicated seeds are compared
+        /// across seeds instead.
+        public var pairedTest: PairedTest?
         public init() {}
+    }
+
+    /// The paired interval of `column(a) − column(b)` between the cells of two points.
+    public typealias PairedTest = @Sendable (_ column: String, _ a: PointDetail, _ b: PointDetail) -> (low: Double, high: Double)?
+
+    /// The across-seed paired 95 % t-interval of a − b, when both points are replicated over at
+    /// least two common seeds.
+    public static func seedPairedInterval(_ a: PointDetail, _ b: PointDetail) -> (low: Double, high: Double)? {
+        let seeds = Set(a.seedValues.keys).intersection(b.seedValues.keys).sorted()
+        guard let t = StudentT.meanInterval(seeds.map { a.seedValues[$0]! - b.seedValues[$0]! }) else { return nil }
+        return (t.low, t.high)
     }
 
     /// Metrics where lower is better.
@@ -26,19 +41,36 @@ public enum Report {
 
     /// For each pair of series where A's cheapest point costs less than B's and is worse than
     /// B's cheapest (no-search) point, the first point of A (by x) that beats B's cheapest point;
-    /// one mark per point ("A with search beats B, C without").
-    public static func crossovers(_ series: [PlotSeries], lowerIsBetter: Bool) -> [PlotMark] {
-        func drawable(_ s: PlotSeries) -> [(x: Double, y: Double)] { s.points.filter { $0.x.isFinite && $0.y.isFinite }.sorted { $0.x < $1.x } }
+    /// one mark per point ("A with search beats B, C without"). With `test` (the paired interval
+    /// of A's point minus B's for `column`), a point beats B only when that interval excludes 0 in
+    /// the better direction; when no point of A does, a note says the two are not separated.
+    public static func crossovers(_ series: [PlotSeries], lowerIsBetter: Bool, column: String = "",
+                                  test: ((PointDetail, PointDetail) -> (low: Double, high: Double)?)? = nil) -> (marks: [PlotMark], notes: [String]) {
+        func drawable(_ s: PlotSeries) -> [(x: Double, y: Double, detail: PointDetail)] {
+            s.points.indices.filter { s.points[$0].x.isFinite && s.points[$0].y.isFinite }
+                .map { (s.points[$0].x, s.points[$0].y, $0 < s.details.count ? s.details[$0] : PointDetail()) }.sorted { $0.x < $1.x }
+        }
         func beats(_ a: Double, _ b: Double) -> Bool { lowerIsBetter ? a < b : a > b }
-        var marks = [PlotMark]()
+        func separated(_ iv: (low: Double, high: Double)) -> Bool { lowerIsBetter ? iv.high < 0 : iv.low > 0 }
+        var marks = [PlotMark](), notes = [String]()
         for a in series where !a.dashed {
             let pa = drawable(a)
             guard let a0 = pa.first else { continue }
             var beaten = [(x: Double, y: Double, name: String)]()
             for b in series where b.name != a.name && !b.dashed {
-                guard let b0 = drawable(b).first, a0.x < b0.x, !beats(a0.y, b0.y),
-                      let win = pa.first(where: { beats($0.y, b0.y) }) else { continue }
-                beaten.append((win.x, win.y, b.name))
+                guard let b0 = drawable(b).first, a0.x < b0.x, !beats(a0.y, b0.y) else { continue }
+                let candidates = pa.filter { beats($0.y, b0.y) }
+                guard let first = candidates.first else { continue }
+                guard let test else { beaten.append((first.x, first.y, b.name)); continue }
+                let tested = candidates.map { p in (p, seedPairedInterval(p.detail, b0.detail) ?? test(p.detail, b0.detail)) }
+                if let win = tested.first(where: { $0.1.map(separated) == true }) {
+                    beaten.append((win.0.x, win.0.y, b.name))
+                } else if let iv = tested.first?.1 {
+                    notes.append(String(format: "%@ with search vs %@ without: not separated (Δ %@ 95%% interval [%.3g, %.3g] at %.0f)",
+                                        a.name, b.name, column, iv.low, iv.high, first.x))
+                } else {
+                    notes.append("\(a.name) with search vs \(b.name) without: not compared (no paired data)")
+                }
             }
             var points = [(x: Double, y: Double)]()
             for w in beaten where !points.contains(where: { $0 == (w.x, w.y) }) { points.append((w.x, w.y)) }
@@ -47,7 +79,7 @@ public enum Report {
                 marks.append(PlotMark(x: p.x, y: p.y, label: "\(a.name) with search beats \(names.joined(separator: ", ")) without"))
             }
         }
-        return marks
+        return (marks, notes)
     }
 
     public static let xColumns = ["nfe": ("ledger.nfe_per_sample", "Inference compute (NFE per sample, log scale)"),
@@ -85,21 +117,51 @@ public enum Report {
         }
     }
 
-    /// Series of (x, y) for `metric` from `rows`, grouped by the series key.
+    /// Series of (x, y) for `metric` from `rows`, grouped by the series key, each point with its
+    /// interval (`<metric>.ci_low/high`) and cell. Rows that differ only in `axis.seed` are one
+    /// point: the mean over seeds with its 95 % t-interval across seeds.
     public static func series(_ rows: [[String: Any]], x: String, metric: String, seriesKey: String?) -> [PlotSeries] {
-        var order = [String](), points = [String: [(x: Double, y: Double)]]()
+        var order = [String](), groups = [String: [String: [[String: Any]]]](), pointOrder = [String: [String]]()
         for row in rows {
+            guard number(row[x]) != nil, number(row[metric]) != nil else { continue }
             let name = seriesName(row, key: seriesKey)
-            guard let xv = number(row[x]), let yv = number(row[metric]) else { continue }
-            if points[name] == nil { order.append(name) }
-            points[name, default: []].append((xv, yv))
+            let replicate = row.keys.filter { $0.hasPrefix("axis.") && $0 != "axis.seed" }.sorted().map { "\($0)=\(row[$0]!)" }.joined(separator: ";")
+                + "|\(row["algorithm"] ?? "")|\(row["budget"] ?? "")"
+            if groups[name] == nil { order.append(name) }
+            if groups[name]?[replicate] == nil { pointOrder[name, default: []].append(replicate) }
+            groups[name, default: [:]][replicate, default: []].append(row)
         }
-        return order.map { PlotSeries(name: $0, points: points[$0]!.sorted { $0.x < $1.x }) }
+        return order.map { name in
+            let points = pointOrder[name]!.map { point(groups[name]![$0]!, x: x, metric: metric) }.sorted { $0.x < $1.x }
+            return PlotSeries(name: name, points: points.map { ($0.x, $0.y) }, details: points.map(\.detail))
+        }
+    }
+
+    /// One plotted point from its rows (one cell, or one per seed).
+    static func point(_ rows: [[String: Any]], x: String, metric: String) -> (x: Double, y: Double, detail: PointDetail) {
+        let xs = rows.map { number($0[x])! }, ys = rows.map { number($0[metric])! }
+        let cells = rows.map { "\($0["cell"] ?? "")" }
+        if rows.count == 1 {
+            return (xs[0], ys[0], PointDetail(low: number(rows[0]["\(metric).ci_low"]), high: number(rows[0]["\(metric).ci_high"]), cells: cells))
+        }
+        let seeds = Dictionary(rows.enumerated().map { ("\($0.element["axis.seed"] ?? $0.offset)", ys[$0.offset]) }, uniquingKeysWith: { a, _ in a })
+        let t = StudentT.meanInterval(ys)
+        return (xs.reduce(0, +) / Double(xs.count), t?.mean ?? ys[0], PointDetail(low: t?.low, high: t?.high, cells: cells, seedValues: seeds))
+    }
+
+    /// What the error bars of `series` are, for the caption (nil without bars).
+    static func caption(_ series: [PlotSeries]) -> String? {
+        let details = series.flatMap(\.details).filter { $0.low != nil }
+        guard !details.isEmpty else { return nil }
+        if let replicated = details.map(\.seedValues.count).max(), replicated >= 2 {
+            return "bars: mean ± 95 % t-interval over \(replicated) seeds"
+        }
+        return "bars: 95 % bootstrap interval of each cell (bias-shifted percentile over class-stratified sample slots)"
     }
 
     static func seriesName(_ row: [String: Any], key: String?) -> String {
         if let key { return "\(row[key].map { "\($0)" } ?? "?")" }
-        let parts = row.keys.filter { $0.hasPrefix("axis.") && !isBudgetAxis($0, of: row) }.sorted().map { k in
+        let parts = row.keys.filter { $0.hasPrefix("axis.") && $0 != "axis.seed" && !isBudgetAxis($0, of: row) }.sorted().map { k in
             "\(k.dropFirst("axis.".count).split(separator: ".").last!)=\(row[k]!)"
         }
         return parts.isEmpty ? "\(row["algorithm"] ?? "") search".trimmingCharacters(in: .whitespaces) : parts.joined(separator: " ")
@@ -128,12 +190,17 @@ public enum Report {
             }
             var series = self.series(rows, x: xColumn, metric: column, seriesKey: options.series)
             if !baselineRows.isEmpty {
-                let points = self.series(baselineRows, x: xColumn, metric: column, seriesKey: "algorithm").flatMap(\.points)
-                series.append(PlotSeries(name: options.baselineName, points: points.sorted { $0.x < $1.x }, dashed: true))
+                let parts = self.series(baselineRows, x: xColumn, metric: column, seriesKey: "algorithm")
+                let joined = zip(parts.flatMap(\.points), parts.flatMap(\.details)).sorted { $0.0.x < $1.0.x }
+                series.append(PlotSeries(name: options.baselineName, points: joined.map(\.0), dashed: true, details: joined.map(\.1)))
             }
             var plot = LinePlot(title: "\(options.title ?? name): \(shortNames[metric] ?? metric) vs compute",
                                 xLabel: xLabel, yLabel: label, series: series)
-            if options.markCrossovers { plot.marks = crossovers(series, lowerIsBetter: lowerIsBetter.contains(metric)) }
+            plot.caption = caption(series)
+            if options.markCrossovers {
+                let test = options.pairedTest.map { t in { (a: PointDetail, b: PointDetail) in t(column, a, b) } }
+                (plot.marks, plot.notes) = crossovers(series, lowerIsBetter: lowerIsBetter.contains(metric), column: column, test: test)
+            }
             let file = out.appendingPathComponent("\(metric)-vs-\(options.x).svg")
             try write(Data(plot.svg().utf8), to: file)
             written.append(file)
@@ -154,7 +221,9 @@ public enum Report {
         let columns = Array(Set(rows.flatMap(\.keys))).filter { $0.hasPrefix("axis.") }.sorted()
             + ["ledger.nfe_per_sample", "ledger.gflops_per_sample", "score.mean", "fid", "is_mean", "kid_mean", "precision", "recall"]
         var html = head(title: name)
-            + "<p>\(rows.count) cells. Plots use the total denoiser NFE (search + final) or GFLOPs per sample on a log axis.</p>\n"
+            + "<p>\(rows.count) cells. Plots use the total denoiser NFE (search + final) or GFLOPs per sample on a log axis. "
+            + "Brackets and error bars: 95 % bootstrap intervals of each cell (bias-shifted percentile over class-stratified sample slots), "
+            + "or over seeds where cells are replicated.</p>\n"
             + images(plots)
         html += "<h2>Cells</h2>\n<table>\n<tr><th>cell</th>" + columns.map { "<th>\(escape($0))</th>" }.joined() + "<th>samples</th></tr>\n"
         for row in rows {
@@ -163,8 +232,12 @@ public enum Report {
             html += "<tr><td>\(escape(cell))</td>" + columns.map { c -> String in
                 guard let v = row[c] else { return "<td></td>" }
                 if let d = number(v), !(v is String) {
-                    let text = d == d.rounded() && abs(d) < 1e9 ? String(format: "%.0f", d) : String(format: abs(d) >= 100 ? "%.1f" : "%.3f", d)
-                    return "<td>\(text)</td>"
+                    func text(_ d: Double) -> String {
+                        d == d.rounded() && abs(d) < 1e9 ? String(format: "%.0f", d) : String(format: abs(d) >= 100 ? "%.1f" : "%.3f", d)
+                    }
+                    // With its interval when the cell has one: "value [low, high]".
+                    guard let low = number(row["\(c).ci_low"]), let high = number(row["\(c).ci_high"]) else { return "<td>\(text(d))</td>" }
+                    return "<td>\(text(d)) <small>[\(text(low)), \(text(high))]</small></td>"
                 }
                 return "<td>\(escape("\(v)"))</td>"
             }.joined() + "<td><img class=\"grid\" src=\"\(escape(image))\" alt=\"samples of \(escape(cell))\"></td></tr>\n"

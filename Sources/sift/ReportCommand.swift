@@ -20,9 +20,11 @@ struct ReportCommand: ParsableCommand {
             let root = URL(fileURLWithPath: figures).deletingLastPathComponent()
             // Every figure whose results exist is rebuilt; the others are listed, and the command fails.
             var missing = [String]()
-            for figure in try FigureSpec.load(figures) {
+            let specs = try FigureSpec.load(figures)
+            let comparisons = PairedComparisons(experiments: specs.flatMap { [$0.results] + ($0.baseline.map { [$0] } ?? []) }.map { URL(fileURLWithPath: $0) })
+            for figure in specs {
                 do {
-                    for f in try figure.build(root: root) { print("wrote \(f.path)") }
+                    for f in try figure.build(root: root, test: comparisons.test) { print("wrote \(f.path)") }
                 } catch {
                     print("skipped \(figure.name): \(error)")
                     missing.append(figure.name)
@@ -40,6 +42,7 @@ struct ReportCommand: ParsableCommand {
         options.baselineName = baselineName
         options.title = title
         let folder = URL(fileURLWithPath: results)
+        options.pairedTest = PairedComparisons(experiments: [folder] + (options.baseline.map { [$0] } ?? [])).test
         let files = try Report.build(results: folder, out: out.map { URL(fileURLWithPath: $0) } ?? folder.appendingPathComponent("report"), options: options)
         for f in files { print("wrote \(f.path)") }
     }

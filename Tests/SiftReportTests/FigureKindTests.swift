@@ -19,22 +19,22 @@ func temporaryFolder(_ label: String) throws -> URL {
     ]
 
     @Test func marksTheFirstPointWhereACheaperSeriesBeatsACostlierOnesStart() {
-        let marks = Report.crossovers(series, lowerIsBetter: true)
+        let marks = Report.crossovers(series, lowerIsBetter: true).marks
         #expect(marks.map(\.label) == ["sit-s with search beats sit-b without", "sit-b with search beats sit-l without"])
         #expect(marks.map(\.x) == [17, 16] && marks.map(\.y) == [215, 163])
         // Higher-is-better: negate and the same crossings appear.
         let flipped = series.map { PlotSeries(name: $0.name, points: $0.points.map { (x: $0.x, y: -$0.y) }) }
-        #expect(Report.crossovers(flipped, lowerIsBetter: false).map(\.x) == [17, 16])
+        #expect(Report.crossovers(flipped, lowerIsBetter: false).marks.map(\.x) == [17, 16])
         // Dashed baselines are ignored: this one starts cheaper and worse than sit-l and later
         // beats it, which would be marked for a solid series.
         let steps = PlotSeries(name: "steps", points: [(1, 200), (20, 150)], dashed: true)
-        #expect(Report.crossovers([series[2], steps], lowerIsBetter: true).isEmpty)
-        #expect(Report.crossovers([series[2], PlotSeries(name: "steps", points: steps.points)], lowerIsBetter: true).map(\.x) == [20])
+        #expect(Report.crossovers([series[2], steps], lowerIsBetter: true).marks.isEmpty)
+        #expect(Report.crossovers([series[2], PlotSeries(name: "steps", points: steps.points)], lowerIsBetter: true).marks.map(\.x) == [20])
     }
 
     @Test func marksAreDrawnAsRingsWithNotes() {
         var plot = LinePlot(title: "t", xLabel: "x", yLabel: "y", series: series)
-        plot.marks = Report.crossovers(series, lowerIsBetter: true)
+        plot.marks = Report.crossovers(series, lowerIsBetter: true).marks
         let svg = plot.svg()
         #expect(parsesAsXML(svg))
         #expect(svg.contains("sit-b with search beats sit-l without"))
@@ -110,7 +110,7 @@ func temporaryFolder(_ label: String) throws -> URL {
     @Test func oneMarkPerPointNamingEveryBeatenSeries() {
         let series = [PlotSeries(name: "small", points: [(1, 10), (5, 3)]),
                       PlotSeries(name: "mid", points: [(2, 6)]), PlotSeries(name: "large", points: [(4, 5)])]
-        let marks = Report.crossovers(series, lowerIsBetter: true)
+        let marks = Report.crossovers(series, lowerIsBetter: true).marks
         #expect(marks.map(\.label) == ["small with search beats mid, large without"])
         var plot = LinePlot(title: "t", xLabel: "x", yLabel: "y", series: series)
         plot.marks = marks
