@@ -8,7 +8,7 @@ import SiftUtilities
 /// One fully resolved cell of an experiment: every setting with its default filled in.
 public struct CellConfig: Equatable, Sendable {
     public static let topKeys = ["name", "description", "seed", "model", "sampler", "samples", "verifier", "algorithm", "metrics", "held_out",
-                                 "bootstrap", "grid", "zip"]
+                                 "bootstrap", "replicates", "grid", "zip"]
     public static let metricNames = ["fid", "is", "kid", "precision", "recall", "class_fid"]
 
     public var name: String

@@ -48,7 +48,8 @@ public enum ExperimentExpansion {
                 throw ConfigError(axis.origin, "'\(key.joined(separator: "."))' appears in more than one of grid and zip; a key can vary along one axis only")
             }
         }
-        tree = tree.removing(["grid", "zip"])
+        try addReplicates(&tree, axes: &axes)
+        tree = tree.removing(["grid", "zip", "replicates"])
         for o in parsed {
             if let zipped = axes.first(where: { $0.keys.count > 1 && $0.keys.contains(o.path) }) {
                 throw ConfigError(o.values[0].origin, "'\(o.path.joined(separator: "."))' is part of the zip group at \(zipped.origin); change the zip lists instead")
@@ -79,4 +80,24 @@ public enum ExperimentExpansion {
     }
 
     static func dotted(_ key: String) -> [String] { key.split(separator: ".").map(String.init) }
+
+    /// `replicates: K` adds a `seed` axis of K seeds from `seed` (default 0): every cell is run K
+    /// times with other noises, and the summary and report treat the seeds as replicates. The
+    /// first seed's cells keep the ids they have without the key.
+    static func addReplicates(_ tree: inout ConfigTree, axes: inout [(keys: [[String]], rows: [[ConfigTree]], origin: ConfigOrigin)]) throws {
+        guard let value = tree.value(at: ["replicates"]) else { return }
+        guard case .scalar(let text, _, let origin) = value, let k = Int(text), k >= 1 else {
+            throw ConfigError(value.origin, "'replicates' must be a positive integer (the number of seeds), got \(value.label)")
+        }
+        if let axis = axes.first(where: { $0.keys.contains(["seed"]) }) {
+            throw ConfigError(origin, "'replicates' adds the seed axis, but 'seed' already varies along the axis at \(axis.origin)")
+        }
+        var base = 0
+        if let seed = tree.value(at: ["seed"]) {
+            guard case .scalar(let s, _, _) = seed, let b = Int(s), b >= 0 else { throw ConfigError(seed.origin, "'seed' must be a non-negative integer, got \(seed.label)") }
+            base = b
+        }
+        guard k > 1 else { return }
+        axes.append(([["seed"]], (0..<k).map { [ConfigTree.scalar("\(base + $0)", quoted: false, origin: origin)] }, origin))
+    }
 }

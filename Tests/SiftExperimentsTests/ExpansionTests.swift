@@ -165,3 +165,21 @@ func expand(_ yaml: String, _ overrides: [String] = []) throws -> [ExperimentCel
         #expect(message(baseYAML + "\nseed: 4\n").contains("duplicated key(s): 'seed'"))
     }
 }
+
+@Suite struct ReplicateTests {
+    @Test func replicatesAddASeedAxisAndKeepTheFirstSeedsIDs() throws {
+        let plain = try expand(baseYAML + "\ngrid:\n  algorithm.candidates: [1, 4]\n")
+        let replicated = try expand(baseYAML + "\nreplicates: 3\ngrid:\n  algorithm.candidates: [1, 4]\n")
+        #expect(replicated.count == 6)
+        #expect(replicated.map { $0.config.seed } == [3, 4, 5, 3, 4, 5])   // baseYAML's seed is 3
+        #expect(replicated.filter { $0.config.seed == 3 }.map(\.id) == plain.map(\.id))
+        #expect(replicated[1].axes.map(\.key) == ["algorithm.candidates", "seed"])
+        #expect(try expand(baseYAML + "\nreplicates: 1\n").map(\.id) == (try expand(baseYAML)).map(\.id))
+        #expect(message(baseYAML + "\nreplicates: 0\n").contains("'replicates' must be a positive integer"))
+        #expect(message(baseYAML + "\nreplicates: 2\ngrid:\n  seed: [1, 2]\n").contains("'seed' already varies"))
+    }
+
+    func message(_ yaml: String) -> String {
+        do { _ = try expand(yaml); return "no error" } catch { return "\(error)" }
+    }
+}
