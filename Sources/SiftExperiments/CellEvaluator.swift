@@ -78,6 +78,34 @@ extension ExperimentRunner {
         return done
     }
 
+    /// Recomputes every metric and interval of the evaluated cells from their saved per-sample data
+    /// alone (nothing generated): for a change of a metric's definition or of the bootstrap.
+    /// FID, precision, recall and class FID must equal the record to ``agreement``.
+    @discardableResult
+    public func recomputeFromSavedData() throws -> [String] {
+        let todo = cells.filter { isEvaluated($0.id) && (options.only?.contains($0.id) ?? true) }
+        let reference = try factory.referenceSet()
+        for cell in todo {
+            let folder = store.folder(cell.id)
+            let samples = try CellData.read(folder)
+            let old = try readRecord(cell.id)
+            let metrics = try SampleMetrics.evaluate(features: samples.features, logits: samples.logits, labels: samples.labels, reference: reference.metrics)
+            let heldOut = Dictionary(uniqueKeysWithValues: samples.values.compactMap { key, values in
+                key.hasPrefix(CellMetrics.prefix) ? (String(key.dropFirst(CellMetrics.prefix.count)), values) : nil
+            })
+            var record = old
+            record.metrics = Self.cellMetrics(metrics, wanted: cell.config.metrics, heldOut: heldOut)
+            try Self.requireAgreement(old.metrics, record.metrics, cell: folder.path)
+            try withLocks([cell]) { _ in
+                Self.addIntervals(&record, samples: samples, reference: reference.metrics, options: cell.config.bootstrap, metrics: cell.config.metrics)
+                try store.write(record)
+            }
+            progress.note("cell \(cell.id): metrics and intervals recomputed from its saved data")
+        }
+        try store.rebuildSummary()
+        return todo.map(\.id)
+    }
+
     func readRecord(_ id: String) throws -> CellResult {
         let url = store.folder(id).appendingPathComponent("metrics.json")
         guard let data = try? Data(contentsOf: url), let record = try? CellResult.decoder.decode(CellResult.self, from: data) else {

@@ -123,6 +123,8 @@ public struct CellMetrics: Codable, Equatable, Sendable {
     public var precision: Double?
     public var recall: Double?
     public var classFID: Double?
+    /// FID∞ (sets of 500 samples or more; no interval).
+    public var fidInfinity: Double?
     public var heldOut: [String: Double] = [:]
 
     public init() {}
@@ -139,7 +141,7 @@ public struct CellMetrics: Codable, Equatable, Sendable {
 
     static var named: [(String, WritableKeyPath<CellMetrics, Double?>)] { [
         ("fid", \.fid), ("is_mean", \.isMean), ("is_std", \.isStd), ("kid_mean", \.kidMean), ("kid_std", \.kidStd),
-        ("precision", \.precision), ("recall", \.recall), ("class_fid", \.classFID),
+        ("precision", \.precision), ("recall", \.recall), ("class_fid", \.classFID), ("fid_inf", \.fidInfinity),
     ] }
 
     public init(from decoder: Decoder) throws {

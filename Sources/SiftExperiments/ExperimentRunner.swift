@@ -209,7 +209,7 @@ public final class ExperimentRunner {
     static func cellMetrics(_ m: SampleMetrics, wanted names: [String], heldOut: [String: [Double]]) -> CellMetrics {
         let wanted = Set(names)
         var values = CellMetrics()
-        if wanted.contains("fid") { values.fid = m.fid }
+        if wanted.contains("fid") { (values.fid, values.fidInfinity) = (m.fid, m.fidInfinity) }
         if wanted.contains("is") { values.isMean = m.isMean }
         if wanted.contains("kid") { values.kidMean = m.kidMean }
         if wanted.contains("precision") { values.precision = m.precision }

@@ -37,7 +37,7 @@ public enum Report {
     }
 
     /// Metrics where lower is better.
-    static let lowerIsBetter: Set<String> = ["fid", "kid", "class_fid"]
+    static let lowerIsBetter: Set<String> = ["fid", "kid", "class_fid", "fid_inf"]
 
     /// For each pair of series where A's cheapest point costs less than B's and is worse than
     /// B's cheapest (no-search) point, the first point of A (by x) that beats B's cheapest point;
@@ -86,9 +86,10 @@ public enum Report {
                                   "gflops": ("ledger.gflops_per_sample", "Inference compute (GFLOPs per sample, log scale)")]
     public static let yColumns = ["fid": ("fid", "FID ↓ (eval-cnn features)"), "is": ("is_mean", "Inception Score ↑ (eval-cnn)"),
                                   "kid": ("kid_mean", "KID ↓"), "precision": ("precision", "Precision ↑"), "recall": ("recall", "Recall ↑"),
-                                  "score": ("score.mean", "Mean verifier score ↑"), "class_fid": ("class_fid", "Per-class FID ↓")]
+                                  "score": ("score.mean", "Mean verifier score ↑"), "class_fid": ("class_fid", "Per-class FID ↓"),
+                                  "fid_inf": ("fid_inf", "FID∞ ↓ (1/n-extrapolated)")]
     static let shortNames = ["fid": "FID", "is": "IS", "kid": "KID", "precision": "precision", "recall": "recall",
-                             "score": "verifier score", "class_fid": "per-class FID"]
+                             "score": "verifier score", "class_fid": "per-class FID", "fid_inf": "FID∞"]
     /// Whether summary column `key` of `row` is an x position, not a series: the budget axis its
     /// algorithm recorded (`budget_name`), or the final steps (the steps-only baseline).
     static func isBudgetAxis(_ key: String, of row: [String: Any]) -> Bool {

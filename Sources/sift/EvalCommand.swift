@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SiftData
+import SiftMetrics
 import SiftModels
 import SiftSearch
 import SiftTensor
@@ -35,14 +36,21 @@ struct EvalCommand: ParsableCommand {
         let start = Date()
         let images = generator.generate(keys).images
         let sampling = Date().timeIntervalSince(start)
-        let metrics = try SampleMetrics.evaluate(images: images, labels: keys.map(\.classIndex), network: try factory.network("eval-cnn"),
-                                                 reference: reference).metrics
+        let labels = keys.map(\.classIndex)
+        let (metrics, features, logits) = try SampleMetrics.evaluate(images: images, labels: labels, network: try factory.network("eval-cnn"), reference: reference)
+        let bootstrap = BootstrapOptions()
+        let intervals = CellStatistics.intervals(CellSamples(labels: labels, features: features, logits: logits), reference: reference.metrics, options: bootstrap)
         let nfe = Double(denoiser.forwardPasses) / Double(keys.count)
+        func cell(_ v: Double, _ column: String, _ digits: Int) -> String {
+            guard let i = intervals[column] else { return fmt(v, digits) }
+            return "\(fmt(v, digits)) [\(fmt(i.low, digits)), \(fmt(i.high, digits))]"
+        }
         var table = TextTable(["model", "samples", "solver", "steps", "guidance", "NFE/sample", "FID", "IS", "KID", "precision", "recall", "class-FID", "sampling s"])
-        table.add([model, "\(keys.count)", solver, "\(steps)", fmt(Double(guidance), 2), fmt(nfe, 0), fmt(metrics.fid, 2),
-                   fmt(metrics.isMean, 2), fmt(metrics.kidMean, 4), fmt(metrics.precision, 3), fmt(metrics.recall, 3),
-                   fmt(metrics.classFID, 2), fmt(sampling, 1)])
+        table.add([model, "\(keys.count)", solver, "\(steps)", fmt(Double(guidance), 2), fmt(nfe, 0), cell(metrics.fid, "fid", 2),
+                   cell(metrics.isMean, "is_mean", 2), cell(metrics.kidMean, "kid_mean", 1), cell(metrics.precision, "precision", 3),
+                   cell(metrics.recall, "recall", 3), cell(metrics.classFID, "class_fid", 1), fmt(sampling, 1)])
         print(table.render())
+        print("[…]: 95 % intervals, \(bootstrap.method)")
         if let json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
@@ -55,6 +63,8 @@ struct EvalCommand: ParsableCommand {
             object["nfe_per_sample"] = nfe
             object["sampling_seconds"] = sampling
             object["reference_weights_hash"] = reference.weightsHash
+            object["intervals"] = intervals.mapValues { [$0.low, $0.high] }
+            object["bootstrap"] = bootstrap.method
             let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
             let url = URL(fileURLWithPath: json)
             try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)

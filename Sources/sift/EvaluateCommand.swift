@@ -17,6 +17,8 @@ struct EvaluateCommand: ParsableCommand {
 
     @Argument(help: "An experiment's results folder (Results/<name>).") var results: String
     @Flag(help: "Re-evaluate cells that already have features and intervals.") var force = false
+    @Flag(name: .customLong("from-features"), help: "Recompute metrics and intervals of evaluated cells from their saved features, logits and scores only (after a metric's definition changed); generates nothing.")
+    var fromFeatures = false
     @Option(help: "Only these cell ids (comma list).") var cells: String?
     @Option(help: "Threads for Sift's loops and OpenBLAS (default: all cores).") var threads: Int?
 
@@ -29,7 +31,7 @@ struct EvaluateCommand: ParsableCommand {
         options.only = cells.map { Set($0.split(separator: ",").map(String.init)) }
         let runner = ExperimentRunner(cells: finished, store: store, options: options, progress: ProgressReporter())
         let start = Date()
-        let done = try runner.evaluateFinished(force: force)
+        let done = fromFeatures ? try runner.recomputeFromSavedData() : try runner.evaluateFinished(force: force)
         print(String(format: "evaluated %d of %d finished cells in %.1f s; summary rebuilt in %@", done.count, finished.count,
                      Date().timeIntervalSince(start), store.root.path))
     }

@@ -84,6 +84,9 @@ import SiftSearch
             #expect(again.provenance["evaluated"] != nil)
         }
         #expect(try runner.evaluateFinished().isEmpty)   // nothing left to do
+        // From the saved data alone: the same metrics and intervals.
+        #expect(try runner.recomputeFromSavedData().count == 3)
+        for cell in cells { #expect(try Self.record(store, cell.id).intervals == before[cell.id]!.1.intervals) }
     }
 
     @Test func evaluateRefusesACellThatDisagreesWithItsRecord() throws {

@@ -166,3 +166,21 @@ func gaussianFeatures(_ n: Int, _ d: Int, seed: UInt64, scale: Double = 1, shift
         #expect(one == two && one.count == 7)
     }
 }
+
+@Suite struct FIDInfinityTests {
+    /// Samples from the reference's own distribution: FID_n is biased above 0 by ~1/n; FID∞
+    /// extrapolates that away — on average over draws (one draw's extrapolation is noisy).
+    @Test func extrapolationRemovesMostOfTheSmallSampleBias() throws {
+        let reference = try FrechetReference(GaussianStatistics(gaussianFeatures(40_000, 8, seed: 1)))
+        let labels = (0..<800).map { $0 % 4 }
+        var fidN = [Double](), fidInf = [Double]()
+        for draw in 0..<12 {
+            let features = gaussianFeatures(800, 8, seed: 100 + UInt64(draw))
+            fidN.append(try reference.distance(to: GaussianStatistics(features)))
+            fidInf.append(try #require(FIDInfinity.estimate(features: features, labels: labels, reference: reference)))
+        }
+        let meanN = fidN.reduce(0, +) / 12, meanInf = fidInf.reduce(0, +) / 12
+        #expect(meanN > 0.02 && abs(meanInf) < 0.35 * meanN, "mean FID_n \(meanN), mean FID∞ \(meanInf)")
+        #expect(FIDInfinity.estimate(features: gaussianFeatures(100, 8, seed: 3), labels: Array(repeating: 0, count: 100), reference: reference) == nil)
+    }
+}

@@ -14,6 +14,7 @@ import SiftTensor
 /// - Precision/recall (k = 3) against a fixed real subset of the set's size
 ///   (``MetricReference/precisionRecallSubset(size:seed:)``), so both manifolds have one density.
 /// - Class FID: the mean over classes of each class's FID against that class's test images.
+/// - FID∞: the 1/n-extrapolated FID (``FIDInfinity``), from 500 samples on; no interval.
 public struct SampleMetrics: Codable, Equatable, Sendable {
     public var samples: Int
     public var fid: Double
@@ -25,11 +26,13 @@ public struct SampleMetrics: Codable, Equatable, Sendable {
     public var classFIDByClass: [String: Double]
     /// The mean over classes of ``classFIDByClass`` (`class_fid`).
     public var classFID: Double
+    /// FID∞ (``FIDInfinity``), for sets of at least 500 samples.
+    public var fidInfinity: Double?
 
     enum CodingKeys: String, CodingKey {
         case samples, fid, precision, recall
         case isMean = "is_mean", kidMean = "kid_mean"
-        case classFIDByClass = "class_fid_by_class", classFID = "class_fid"
+        case classFIDByClass = "class_fid_by_class", classFID = "class_fid", fidInfinity = "fid_inf"
     }
 
     /// Settings of the neighbourhood metrics.
@@ -62,6 +65,7 @@ public struct SampleMetrics: Codable, Equatable, Sendable {
         // Summed in class order: a dictionary's iteration order changes from run to run.
         let meanPerClass = perClass.isEmpty ? .nan : perClass.keys.sorted().reduce(0) { $0 + perClass[$1]! } / Double(perClass.count)
         return SampleMetrics(samples: features.rows, fid: fid, isMean: inception.mean, kidMean: kid, precision: pr.precision, recall: pr.recall,
-                             classFIDByClass: perClassByName, classFID: meanPerClass)
+                             classFIDByClass: perClassByName, classFID: meanPerClass,
+                             fidInfinity: FIDInfinity.estimate(features: features, labels: labels, reference: reference.frechet))
     }
 }
