@@ -14,6 +14,8 @@ struct ReportCommand: ParsableCommand {
     @Option(help: "Name of the baseline series.") var baselineName = "more denoising steps"
     @Option(help: "Plot title prefix (default: the experiment name).") var title: String?
     @Option(help: "Output folder (default: <results>/report).") var out: String?
+    @Option(help: "Print a Markdown table of these summary columns (with their intervals) instead of plotting, e.g. fid,is_mean,recall,score.mean.")
+    var table: String?
 
     func run() throws {
         if let figures {
@@ -34,6 +36,10 @@ struct ReportCommand: ParsableCommand {
             return
         }
         guard let results else { throw ValidationError("give a results folder (Results/<name>) or --figures FILE") }
+        if let table {
+            print(MarkdownTable.render(try Report.rows(URL(fileURLWithPath: results)), columns: table.split(separator: ",").map(String.init)), terminator: "")
+            return
+        }
         var options = Report.Options()
         options.x = x
         options.y = y.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
