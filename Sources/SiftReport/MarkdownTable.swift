@@ -13,8 +13,10 @@ public enum MarkdownTable {
             cells.append(Report.number(row["ledger.nfe_per_sample"]).map { String(format: "%.0f", $0) } ?? "")
             for c in columns {
                 guard let v = Report.number(row[c]) else { cells.append("—"); continue }
-                let d = abs(v) >= 100 ? max(digits - 1, 1) : digits + (abs(v) < 1 ? 1 : 0)
-                if let low = Report.number(row["\(c).ci_low"]), let high = Report.number(row["\(c).ci_high"]) {
+                let low = Report.number(row["\(c).ci_low"]), high = Report.number(row["\(c).ci_high"])
+                let size = max(abs(v), abs(high ?? v))
+                let d = size >= 100 ? max(digits - 1, 1) : digits + (size < 1 ? 1 : 0)
+                if let low, let high {
                     cells.append(String(format: "%.\(d)f [%.\(d)f, %.\(d)f]", v, low, high))
                 } else {
                     cells.append(String(format: "%.\(d)f", v))
