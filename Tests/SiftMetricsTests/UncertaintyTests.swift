@@ -30,7 +30,7 @@ func gaussianFeatures(_ n: Int, _ d: Int, seed: UInt64, scale: Double = 1, shift
     @Test func quantilesAndPValues() {
         #expect(BootstrapInterval.quantile([1, 2, 3, 4], 0.5) == 2.5)
         #expect(BootstrapInterval.pValue(differences: [0, 0, 0]) == 1)
-        #expect(BootstrapInterval.pValue(differences: [1, 2, 3, 4]) == 0)
+        #expect(BootstrapInterval.pValue(differences: [1, 2, 3, 4]) == 0.4)   // 2 (0 + 1) / (4 + 1): never 0
         #expect(BootstrapInterval.biasCorrected(estimate: 2, replicates: [2, 2, 2]) == Interval(low: 2, high: 2))
     }
 
@@ -46,7 +46,7 @@ func gaussianFeatures(_ n: Int, _ d: Int, seed: UInt64, scale: Double = 1, shift
             let plan = ResamplePlan(labels: labels, replicates: 400, seed: UInt64(t))
             let stat = ResampledMean(values)
             let replicates = (0..<plan.replicates).map { stat.value(counts: plan.counts($0)) }
-            let interval = BootstrapInterval.biasCorrected(estimate: stat.value(counts: [Int](repeating: 1, count: 100)), replicates: replicates)
+            let interval = BootstrapInterval.biasShifted(estimate: stat.value(counts: [Int](repeating: 1, count: 100)), replicates: replicates)
             if interval.contains(5) { covered += 1 }
         }
         let rate = Double(covered) / Double(trials)
@@ -96,6 +96,36 @@ func gaussianFeatures(_ n: Int, _ d: Int, seed: UInt64, scale: Double = 1, shift
         let classFID = perClass.keys.sorted().reduce(0) { $0 + perClass[$1]! } / 3
         #expect(abs(stats["class_fid"]!.value(counts: ones) - classFID) < 1e-9 * classFID)
         #expect(abs(stats["score.mean"]!.value(counts: ones) - s.values["score.mean"]!.reduce(0, +) / 120) < 1e-12)
+    }
+
+    /// On replicates with repeated slots, FID, recall and precision equal the direct metrics of the
+    /// expanded rows (each slot repeated as often as drawn), and KID the unbiased MMD² over pairs of
+    /// positions holding different slots — also with fewer rows than feature dimensions.
+    @Test(arguments: [(120, 6), (10, 16)])
+    func replicatesEqualTheDirectMetricsOfTheExpandedRows(rows: Int, d: Int) throws {
+        let features = gaussianFeatures(rows, d, seed: 41, shift: 0.3)
+        let reference = try MetricReference(features: gaussianFeatures(600, d, seed: 42), labels: (0..<600).map { $0 % 2 })
+        let real = gaussianFeatures(rows, d, seed: 43)
+        let plan = ResamplePlan(labels: (0..<rows).map { $0 % 2 }, replicates: 5, seed: 7)
+        let fid = ResampledFID(features: features, reference: reference.frechet), recall = ResampledRecall(fake: features, real: real, k: 3)
+        let kid = ResampledKID(features: features, reference: reference)
+        let kernel = CubicKernel.matrix(features, features), cross = CubicKernel.matrix(features, reference.features)
+        for b in 0..<5 {
+            let counts = plan.counts(b)
+            #expect(counts.contains { $0 >= 2 })
+            let expanded = features.selecting(rows: ResamplePlan.indices(counts))
+            let direct = try reference.frechet.distance(to: GaussianStatistics(expanded))
+            #expect(abs(fid.value(counts: counts) - direct) < 1e-8 * max(1, abs(direct)))
+            #expect(recall.value(counts: counts) == (try PrecisionRecall.compute(real: real, fake: expanded, k: 3)).recall)
+            // KID: pairs of positions holding different slots, the whole reference, the cross mean.
+            let positions = ResamplePlan.indices(counts)
+            var ff = 0.0, pairs = 0.0
+            for a in positions { for c in positions where a != c { ff += kernel[a * rows + c]; pairs += 1 } }
+            let crossMean = positions.reduce(0.0) { total, i in total + (0..<600).reduce(0.0) { $0 + cross[i * 600 + $1] } } / Double(positions.count * 600)
+            let expected = ff / pairs + reference.kidRealTerm - 2 * crossMean
+            #expect(abs(kid.value(counts: counts) - expected) < 1e-9 * max(1, abs(expected)))
+        }
+        #expect((fid.intervalWithheld == nil) == (rows >= 2 * d))
     }
 
     /// Recall with repeated slots: a slot drawn k + 1 times has radius 0 (its copies are its neighbours).
@@ -153,7 +183,8 @@ func gaussianFeatures(_ n: Int, _ d: Int, seed: UInt64, scale: Double = 1, shift
         #expect(contained >= 28, "\(contained) of \(trials)")
     }
 
-    @Test func intervalsDoNotDependOnTheThreadCount() {
+    @Test(.enabled(if: ProcessInfo.processInfo.activeProcessorCount >= 2, "needs two cores to compare thread counts"))
+    func intervalsDoNotDependOnTheThreadCount() {
         var options = BootstrapOptions()
         options.replicates = 64
         let s = Self.cell(seed: 21)
@@ -164,6 +195,16 @@ func gaussianFeatures(_ n: Int, _ d: Int, seed: UInt64, scale: Double = 1, shift
         Threads.set(2)
         let two = CellStatistics.intervals(s, reference: Self.reference, options: options)
         #expect(one == two && one.count == 7)
+    }
+
+    /// Too few slots for the feature width: FID and class FID give no interval (the others do).
+    @Test func smallCellsWithholdFIDIntervals() throws {
+        let reference = try MetricReference(features: gaussianFeatures(400, 16, seed: 5), labels: (0..<400).map { $0 % 2 })
+        let cell = CellSamples(labels: (0..<20).map { $0 % 2 }, features: gaussianFeatures(20, 16, seed: 6), logits: gaussianFeatures(20, 3, seed: 7))
+        var options = BootstrapOptions()
+        options.replicates = 100
+        let intervals = CellStatistics.intervals(cell, reference: reference, options: options)
+        #expect(intervals["fid"] == nil && intervals["class_fid"] == nil && intervals["is_mean"] != nil && intervals["recall"] != nil)
     }
 }
 

@@ -71,12 +71,13 @@ public enum BootstrapInterval {
     }
 
     /// Two-sided bootstrap p-value of "the difference is 0" from replicates of the difference:
-    /// twice the smaller tail share at 0 (ties counting half), at most 1.
+    /// twice the smaller tail count at 0 (ties counting half), plus one, over B + 1 — never below
+    /// what B replicates can show (2/(B + 1)) — at most 1; 1 when every replicate is 0.
     public static func pValue(differences: [Double]) -> Double {
         let r = differences.filter { !$0.isNaN }
         guard !r.isEmpty else { return .nan }
         if r.allSatisfy({ $0 == 0 }) { return 1 }
         let below = Double(r.filter { $0 < 0 }.count), ties = Double(r.filter { $0 == 0 }.count), above = Double(r.filter { $0 > 0 }.count)
-        return min(1, 2 * min(below + 0.5 * ties, above + 0.5 * ties) / Double(r.count))
+        return min(1, 2 * (min(below + 0.5 * ties, above + 0.5 * ties) + 1) / Double(r.count + 1))
     }
 }

@@ -32,7 +32,8 @@ public struct BootstrapOptions: Codable, Equatable, Sendable {
 
     /// How the intervals are made, for records and captions.
     public var method: String {
-        "bias-shifted percentile bootstrap, \(replicates) class-stratified resamples of sample slots, reference statistics fixed"
+        "bias-shifted percentile bootstrap, \(replicates) class-stratified resamples of sample slots, reference statistics fixed; "
+            + "an interval for the metric's expected value at this sample size (FID and KID are biased at small n; FID∞ is not)"
     }
 }
 
@@ -83,9 +84,14 @@ public enum CellStatistics {
     /// by their bias can push a bound past the range).
     static let shares: Set<String> = ["precision", "recall"]
 
+    /// Lower bounds of statistics that cannot go below them (FID ≥ 0, IS ≥ 1).
+    static let floors: [String: Double] = ["fid": 0, "class_fid": 0, "is_mean": 1]
+
     static func clamped(_ i: Interval, _ column: String) -> Interval {
-        guard shares.contains(column), i.low.isFinite, i.high.isFinite else { return i }
-        return Interval(low: min(max(i.low, 0), 1), high: min(max(i.high, 0), 1))
+        guard i.low.isFinite, i.high.isFinite else { return i }
+        if shares.contains(column) { return Interval(low: min(max(i.low, 0), 1), high: min(max(i.high, 0), 1)) }
+        if let floor = floors[column] { return Interval(low: max(i.low, floor), high: max(i.high, floor)) }
+        return i
     }
 
     /// Every statistic on the cell itself and on each replicate of `plan`:
@@ -106,13 +112,14 @@ public enum CellStatistics {
         return (estimates, replicates)
     }
 
-    /// Bias-shifted percentile bootstrap intervals of every column of `s`.
+    /// Bias-shifted percentile bootstrap intervals of every column of `s` (none for statistics that
+    /// withhold theirs: ``ResampledStatistic/intervalWithheld``).
     public static func intervals(_ s: CellSamples, reference: MetricReference, options: BootstrapOptions = BootstrapOptions(),
                                  columns: Set<String>? = nil) -> [String: Interval] {
         let statistics = statistics(s, reference: reference, options: options, columns: columns)
         let (estimates, replicates) = evaluate(statistics, plan: ResamplePlan(labels: s.labels, replicates: options.replicates, seed: options.seed))
         var out = [String: Interval]()
-        for (j, (name, _)) in statistics.enumerated() {
+        for (j, (name, statistic)) in statistics.enumerated() where statistic.intervalWithheld == nil {
             out[name] = clamped(BootstrapInterval.biasShifted(estimate: estimates[j], replicates: replicates.map { $0[j] }, level: options.level), name)
         }
         return out
@@ -130,7 +137,7 @@ public enum CellStatistics {
         let sb = statistics(b, reference: reference, options: options, columns: wanted)
         let plan = ResamplePlan(labels: a.labels, replicates: options.replicates, seed: options.seed)
         let (ea, ra) = evaluate(sa, plan: plan), (eb, rb) = evaluate(sb, plan: plan)
-        return sa.indices.map { j in
+        return sa.indices.filter { sa[$0].1.intervalWithheld == nil && sb[$0].1.intervalWithheld == nil }.map { j in
             let delta = eb[j] - ea[j]
             let deltas = (0..<plan.replicates).map { rb[$0][j] - ra[$0][j] }
             return PairedDifference(metric: sa[j].0, first: ea[j], second: eb[j], difference: delta,

@@ -5,6 +5,12 @@ import Foundation
 /// depend on the replicate (distances, kernels, the reference) is computed once at init.
 public protocol ResampledStatistic: Sendable {
     func value(counts: [Int]) -> Double
+    /// Why the bootstrap says nothing useful about this statistic on this cell (nil: it does).
+    var intervalWithheld: String? { get }
+}
+
+extension ResampledStatistic {
+    public var intervalWithheld: String? { nil }
 }
 
 /// The mean of a per-slot value (a verifier score, a held-out score, an indicator).
@@ -30,6 +36,13 @@ public struct ResampledFID: ResampledStatistic {
     public init(features: FeatureMatrix, reference: FrechetReference) {
         self.features = features
         self.reference = reference
+    }
+
+    /// With fewer slots than twice the feature width, a resample (≈ 63 % distinct slots) has a
+    /// covariance of lower rank than the set's, and FID* measures how many slots happened to be
+    /// distinct rather than sampling noise: no interval.
+    public var intervalWithheld: String? {
+        features.rows < 2 * features.columns ? "\(features.rows) samples < 2 × \(features.columns) feature dimensions" : nil
     }
 
     public func value(counts: [Int]) -> Double {
@@ -81,12 +94,16 @@ public struct ResampledClassFID: ResampledStatistic {
         guard !perClass.isEmpty else { return .nan }
         return perClass.reduce(0) { $0 + $1.fid.value(counts: $1.slots.map { counts[$0] }) } / Double(perClass.count)
     }
+
+    /// Withheld when any class has fewer slots than twice the feature width (see ``ResampledFID``).
+    public var intervalWithheld: String? { perClass.lazy.compactMap(\.fid.intervalWithheld).first.map { "per class: \($0)" } }
 }
 
 /// KID as the unbiased MMD² (cubic kernel) between the replicate and the whole reference set:
-/// the fake–fake pairs exclude each position with itself (not its repeats, which is the
-/// replicate's bias that the bias-corrected interval removes), the real–real term is the
-/// reference's own (fixed), the cross term a mean of per-slot kernel means.
+/// the fake–fake term averages the pairs of positions that hold different slots (a slot with its
+/// own copies would add `k(f_i, f_i)`, large for a cubic kernel, with a random weight the real
+/// estimator does not have), the real–real term is the reference's own (fixed), the cross term a
+/// mean of per-slot kernel means. At one copy per slot this is the usual U-statistic.
 public struct ResampledKID: ResampledStatistic {
     /// `k(f_i, f_j)` `(n, n)`.
     let kernel: [Double]
@@ -103,17 +120,18 @@ public struct ResampledKID: ResampledStatistic {
     public func value(counts: [Int]) -> Double {
         let n = counts.count
         let m = Double(counts.reduce(0, +))
-        var pairs = 0.0, cross = 0.0
+        var pairs = 0.0, cross = 0.0, sameSlot = 0.0
         kernel.withUnsafeBufferPointer { k in
             for i in 0..<n where counts[i] > 0 {
                 let wi = Double(counts[i])
                 var row = 0.0
-                for j in 0..<n where counts[j] > 0 { row += Double(counts[j]) * k[i * n + j] }
-                pairs += wi * row - wi * k[i * n + i]
+                for j in 0..<n where counts[j] > 0 && j != i { row += Double(counts[j]) * k[i * n + j] }
+                pairs += wi * row
+                sameSlot += wi * wi
                 cross += wi * crossMeans[i]
             }
         }
-        return pairs / (m * (m - 1)) + realTerm - 2 * cross / m
+        return pairs / (m * m - sameSlot) + realTerm - 2 * cross / m
     }
 }
 
