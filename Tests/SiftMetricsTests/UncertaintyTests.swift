@@ -125,7 +125,7 @@ func gaussianFeatures(_ n: Int, _ d: Int, seed: UInt64, scale: Double = 1, shift
             let expected = ff / pairs + reference.kidRealTerm - 2 * crossMean
             #expect(abs(kid.value(counts: counts) - expected) < 1e-9 * max(1, abs(expected)))
         }
-        #expect((fid.intervalWithheld == nil) == (rows >= 2 * d))
+        #expect((fid.intervalWithheld == nil) == (rows >= d))
     }
 
     /// Recall with repeated slots: a slot drawn k + 1 times has radius 0 (its copies are its neighbours).

@@ -38,11 +38,12 @@ public struct ResampledFID: ResampledStatistic {
         self.reference = reference
     }
 
-    /// With fewer slots than twice the feature width, a resample (≈ 63 % distinct slots) has a
-    /// covariance of lower rank than the set's, and FID* measures how many slots happened to be
-    /// distinct rather than sampling noise: no interval.
+    /// With fewer slots than feature dimensions, a resample (≈ 63 % distinct slots) has a covariance
+    /// of far lower rank than the set's, and FID* measures how many slots happened to be distinct
+    /// rather than sampling noise: no interval. Between d and 2d slots the interval is kept but is
+    /// conservative (repeats still cut the rank; see Experiments/README.md).
     public var intervalWithheld: String? {
-        features.rows < 2 * features.columns ? "\(features.rows) samples < 2 × \(features.columns) feature dimensions" : nil
+        features.rows < features.columns ? "\(features.rows) samples < \(features.columns) feature dimensions" : nil
     }
 
     public func value(counts: [Int]) -> Double {
@@ -95,7 +96,7 @@ public struct ResampledClassFID: ResampledStatistic {
         return perClass.reduce(0) { $0 + $1.fid.value(counts: $1.slots.map { counts[$0] }) } / Double(perClass.count)
     }
 
-    /// Withheld when any class has fewer slots than twice the feature width (see ``ResampledFID``).
+    /// Withheld when any class has fewer slots than feature dimensions (see ``ResampledFID``).
     public var intervalWithheld: String? { perClass.lazy.compactMap(\.fid.intervalWithheld).first.map { "per class: \($0)" } }
 }
 
