@@ -200,8 +200,10 @@ public struct LinePlot: Sendable {
             }
             out.append(#"<text x="\#(f(lx + 30))" y="\#(f(ly + 4))">\#(escape(s.name))</text>"#)
         }
-        for (k, note) in notes.enumerated() {
-            out.append(#"<text x="\#(f(left + 8))" y="\#(f(top + 16 + Double(k) * 14))" font-size="10" fill="rgb(85,85,85)">\#(escape(note))</text>"#)
+        // Notes wrapped to the plot's width (about 5.6 px per character at 10 px).
+        let perLine = max(20, Int((right - left - 16) / 5.6))
+        for (k, line) in notes.flatMap({ Self.wrap($0, width: perLine) }).enumerated() {
+            out.append(#"<text x="\#(f(left + 8))" y="\#(f(top + 16 + Double(k) * 13))" font-size="10" fill="rgb(85,85,85)">\#(escape(line))</text>"#)
         }
         // Marks: a ring around the point and its note, placed where it hides the least.
         var obstacles = marks.isEmpty ? [] : drawnPixels()
@@ -262,6 +264,17 @@ public struct LinePlot: Sendable {
     }
 
     func f(_ v: Double) -> String { String(format: "%.1f", v) }
+
+    /// `text` split at spaces into lines of at most `width` characters (a longer word stays whole).
+    static func wrap(_ text: String, width: Int) -> [String] {
+        var lines = [String](), line = ""
+        for word in text.split(separator: " ") {
+            if !line.isEmpty && line.count + 1 + word.count > width { lines.append(line); line = "" }
+            line += (line.isEmpty ? "" : " ") + word
+        }
+        if !line.isEmpty { lines.append(line) }
+        return lines
+    }
 }
 
 /// XML text escaping.

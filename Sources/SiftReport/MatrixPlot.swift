@@ -32,7 +32,10 @@ public struct MatrixPlot: Sendable {
     /// Width of the row-label column, sized to the longest label.
     var labelWidth: Double { max(120, 7 * Double((rowLabels + ["no search"]).map(\.count).max() ?? 0) + 20) }
     public var width: Double { max(labelWidth + Self.cellWidth * Double(columnLabels.count) + 20, 7.5 * Double(title.count) + 40) }
-    public var height: Double { Self.top + Self.cellHeight * Double(rowLabels.count + (baseline == nil ? 0 : 1)) + 50 }
+    public var height: Double {
+        let noteLines = LinePlot.wrap(note, width: max(40, Int(Self.cellWidth * Double(columnLabels.count) / 6))).count
+        return Self.top + Self.cellHeight * Double(rowLabels.count + (baseline == nil ? 0 : 1)) + 36 + 14 * Double(max(noteLines, 1))
+    }
 
     /// Fill of a gain `v` in a column whose largest |gain| is `scale`.
     static func fill(_ v: Double, scale: Double) -> String {
@@ -81,8 +84,9 @@ public struct MatrixPlot: Sendable {
             }
             y += h
         }
-        if !note.isEmpty {
-            out.append(#"<text x="\#(f(x0))" y="\#(f(y + 24))" font-size="11" fill="rgb(85,85,85)">\#(escape(note))</text>"#)
+        // The note in lines of the cells' width (about 6 px per character at 11 px).
+        for (k, line) in LinePlot.wrap(note, width: max(40, Int(w * Double(columnLabels.count) / 6))).enumerated() {
+            out.append(#"<text x="\#(f(x0))" y="\#(f(y + 24 + 14 * Double(k)))" font-size="11" fill="rgb(85,85,85)">\#(escape(line))</text>"#)
         }
         out.append("</svg>")
         return out.joined(separator: "\n") + "\n"
