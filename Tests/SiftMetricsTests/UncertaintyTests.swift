@@ -200,7 +200,7 @@ func gaussianFeatures(_ n: Int, _ d: Int, seed: UInt64, scale: Double = 1, shift
     /// Too few slots for the feature width: FID and class FID give no interval (the others do).
     @Test func smallCellsWithholdFIDIntervals() throws {
         let reference = try MetricReference(features: gaussianFeatures(400, 16, seed: 5), labels: (0..<400).map { $0 % 2 })
-        let cell = CellSamples(labels: (0..<20).map { $0 % 2 }, features: gaussianFeatures(20, 16, seed: 6), logits: gaussianFeatures(20, 3, seed: 7))
+        let cell = CellSamples(labels: (0..<12).map { $0 % 2 }, features: gaussianFeatures(12, 16, seed: 6), logits: gaussianFeatures(12, 3, seed: 7))
         var options = BootstrapOptions()
         options.replicates = 100
         let intervals = CellStatistics.intervals(cell, reference: reference, options: options)

@@ -75,7 +75,7 @@ import SiftUtilities
         _ = try MatrixFigure.build(results: folder, rowKey: "axis.verifier", budget: 16, metrics: ["fid", "held_out.clf-vit"], out: out, title: "M",
                                    test: { column, a, b in a.cells == ["b"] && b.cells == ["a"] ? (column == "fid" ? (-15, 2) : (2, 4)) : nil })
         let svg = try String(contentsOf: out.appendingPathComponent("gain-matrix.svg"), encoding: .utf8)
-        #expect(svg.components(separatedBy: "rgb(225,225,225)").count - 1 == 1 && svg.contains("Grey: the paired 95 % interval"))
+        #expect(svg.components(separatedBy: "rgb(225,225,225)").count - 1 == 1 && svg.contains("Grey: the paired"))
         let html = try String(contentsOf: out.appendingPathComponent("index.html"), encoding: .utf8)
         #expect(html.contains("190.0 <small>[180.0, 201.0]</small> (+5.0%, n.s.)"))
     }
