@@ -91,11 +91,18 @@ struct RunCommand: ParsableCommand {
         for cell in cells {
             guard let r = byCell[cell.id] else { continue }
             func num(_ v: Double?, _ d: Int) -> String { v.map { fmt($0, d) } ?? "" }
-            table.add([cell.id] + cell.axes.map(\.value) + [num(r.ledger.nfePerSample, 0), num(r.ledger.gflopsPerSample, 2), num(r.verifierScores.mean, 3),
-                       num(r.metrics.fid, 2), num(r.metrics.isMean, 2), num(r.metrics.precision, 3), num(r.metrics.recall, 3), num(r.ledger.seconds, 1)])
+            // A metric with its 95 % interval when the cell has one: "v [low, high]".
+            func metric(_ v: Double?, _ column: String, _ d: Int) -> String {
+                guard let v else { return "" }
+                guard let i = r.intervals[column] else { return fmt(v, d) }
+                return "\(fmt(v, d)) [\(fmt(i.low, d)), \(fmt(i.high, d))]"
+            }
+            table.add([cell.id] + cell.axes.map(\.value) + [num(r.ledger.nfePerSample, 0), num(r.ledger.gflopsPerSample, 2),
+                       metric(r.verifierScores.mean, "score.mean", 3), metric(r.metrics.fid, "fid", 2), metric(r.metrics.isMean, "is_mean", 2),
+                       metric(r.metrics.precision, "precision", 3), metric(r.metrics.recall, "recall", 3), num(r.ledger.seconds, 1)])
         }
         print(table.render())
-        print("results: \(store.root.path) (summary.jsonl, summary.csv, one folder per cell)")
+        print("[…]: 95 % bootstrap intervals (none for FID below 128 samples); results: \(store.root.path) (summary.jsonl, summary.csv, one folder per cell)")
     }
 
     func gitCommit() -> String? {
