@@ -6,9 +6,9 @@ import SiftUtilities
 
 /// Bit-level pins of what the runner writes for each algorithm on the tiny model: metrics,
 /// ledger (wall seconds excepted), verifier score statistics and `selection.jsonl`, per cell.
-/// Recorded before the algorithm contract, then re-recorded without IS and KID (which the
-/// uncertainty issue redefined) from the code of that commit, whose outputs the first pins had
-/// shown unchanged; a refactor must not move them.
+/// First recorded before the algorithm contract over every metric (and matched after it); now
+/// pinned without the reference-dependent metrics (see below), a subset of what matched; a
+/// refactor must not move them.
 @Suite(.serialized) struct GoldenRunnerTests {
     static let experiments: [String: String] = [
         "random": "algorithm: {kind: random}\ngrid:\n  verifier: [clf-mlp, is-oracle]\n  algorithm.candidates: [1, 2, 4]\n",
@@ -17,9 +17,9 @@ import SiftUtilities
     ]
 
     static let expected: [String: String] = [
-        "random": "ac72726937d2533f",
-        "zero-order": "5bdfb3b8c06a01b3",
-        "paths": "ee95ea16a4f4bb41",
+        "random": "ee09f5efb70d70d0",
+        "zero-order": "2e72f57d84d38587",
+        "paths": "d979883d63b01759",
     ]
 
     static func digest(of kind: String) throws -> String {
@@ -43,7 +43,10 @@ import SiftUtilities
             ledger["seconds"] = nil
             // IS and KID were redefined with the intervals (one split; the whole-set U-statistic):
             // the pin holds every other metric, which must not move.
-            let metrics = (record["metrics"] as! [String: Any]).filter { !["is_mean", "is_std", "kid_mean", "kid_std"].contains($0.key) }
+            // Metrics against the test-split reference (FID, precision, recall, class FID) are left
+            // out too: the reference features are computed on the machine (or read from its cache),
+            // and differ in the last bits between CPUs. Held-out scores depend only on the samples.
+            let metrics = (record["metrics"] as! [String: Any]).filter { $0.key.hasPrefix("held_out.") }
             let pinned: [String: Any] = ["metrics": metrics, "ledger": ledger, "verifier_scores": record["verifier_scores"]!,
                                          "budget": record["budget"]!, "algorithm": record["algorithm"]!]
             out += "\(cell.index)" + String(decoding: try JSONSerialization.data(withJSONObject: pinned, options: [.sortedKeys]), as: UTF8.self)
