@@ -30,10 +30,10 @@ struct BootstrapBench: ParsableCommand {
         var total = 0.0
         for column in CellStatistics.metricColumns + ["score.mean"] {
             let start = Date()
-            let interval = CellStatistics.intervals(cell, reference: reference, options: bootstrap, columns: [column])[column]!
+            let interval = CellStatistics.intervals(cell, reference: reference, options: bootstrap, columns: [column])[column]
             let seconds = Date().timeIntervalSince(start)
             total += seconds
-            table.add([column, fmt(seconds, 2), "[\(fmt(interval.low, 3)), \(fmt(interval.high, 3))]"])
+            table.add([column, fmt(seconds, 2), interval.map { "[\(fmt($0.low, 3)), \(fmt($0.high, 3))]" } ?? "withheld (too few samples per feature)"])
         }
         print("\(rows.count) samples × \(features.columns) features, \(replicates) replicates, \(Threads.count) threads")
         print(table.render())
