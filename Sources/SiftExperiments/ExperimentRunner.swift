@@ -119,7 +119,7 @@ public final class ExperimentRunner {
         let task = SearchTask(classes: first.classes, perClass: first.perClass)
         let planned = algorithm.plannedGenerations(task, settings: first.sampler)
         progress.begin(cell: group.map(\.id).joined(separator: ","), samples: planned ?? task.count, counted: planned != nil)
-        let needsEarly = try group.contains { try factory.make(spec: $0.config.verifier).needsEarlyPrediction }
+        let needsEarly = try group.contains { try VerifierFactory.traits(spec: $0.config.verifier).needsEarlyPrediction }
         let shared = try algorithm.prepareSharedWork(task, earlyPrediction: needsEarly,
                                                      context: try makeContext(sit, first, verifier: first.verifier, progress: true))
         var byVerifier = [String: [ExperimentCell]]()
@@ -147,7 +147,7 @@ public final class ExperimentRunner {
     /// the progress line when `progress`).
     func makeContext(_ sit: SiT, _ config: CellConfig, verifier: String, progress showProgress: Bool) throws -> SearchContext {
         let context = SearchContext(model: sit, settings: config.sampler) { try self.factory.make(spec: verifier) }
-        context.recordEarlyPrediction = try config.heldOut.contains { try factory.make($0).needsEarlyPrediction }
+        context.recordEarlyPrediction = try config.heldOut.contains { try VerifierFactory.traits(spec: $0).needsEarlyPrediction }
         context.onGenerated = { [weak self] n in
             guard let self else { return }
             self.generatedCandidates += n
