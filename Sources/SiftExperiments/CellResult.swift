@@ -26,16 +26,19 @@ public struct CellResult: Codable, Equatable, Sendable {
     /// How the intervals were made (nil without intervals).
     public var bootstrap: BootstrapRecord?
     public var ledger: LedgerRecord
+    /// The experiment seed the cell's noises were drawn from (cells of one seed share their slots'
+    /// noises; cells of different seeds are replicates). Nil only in records written before it was kept.
+    public var seed: UInt64?
     public var wallSeconds: Double
     public var provenance: [String: String]
 
     enum CodingKeys: String, CodingKey {
-        case cell, index, name, axes, algorithm, budget, metrics, ledger, provenance, intervals, bootstrap
+        case cell, index, name, axes, algorithm, budget, metrics, ledger, provenance, intervals, bootstrap, seed
         case budgetName = "budget_name", noSearch = "no_search", verifierScores = "verifier_scores", wallSeconds = "wall_seconds"
     }
 
     public init(cell: String, index: Int, name: String, axes: [String: String], outcome: SearchOutcome, metrics: CellMetrics,
-                verifierScores: ScoreStatistics, wallSeconds: Double, provenance: [String: String]) {
+                verifierScores: ScoreStatistics, seed: UInt64? = nil, wallSeconds: Double, provenance: [String: String]) {
         self.cell = cell
         self.index = index
         self.name = name
@@ -49,6 +52,7 @@ public struct CellResult: Codable, Equatable, Sendable {
         intervals = [:]
         bootstrap = nil
         ledger = outcome.ledger.record
+        self.seed = seed
         self.wallSeconds = wallSeconds
         self.provenance = provenance
     }
@@ -66,6 +70,7 @@ public struct CellResult: Codable, Equatable, Sendable {
         intervals = try c.decodeIfPresent([String: Interval].self, forKey: .intervals) ?? [:]
         bootstrap = try c.decodeIfPresent(BootstrapRecord.self, forKey: .bootstrap)
         ledger = try c.decode(LedgerRecord.self, forKey: .ledger)
+        seed = try c.decodeIfPresent(UInt64.self, forKey: .seed)
         wallSeconds = try c.decode(Double.self, forKey: .wallSeconds)
         provenance = try c.decode([String: String].self, forKey: .provenance)
         // Records written before the budget name and baseline flag were recorded.

@@ -172,7 +172,7 @@ public final class ExperimentRunner {
         try CellData.write(features: features, logits: logits, heldOut: heldOut, cell: id, store: store)
         var record = CellResult(cell: id, index: cell.index, name: cell.config.name, axes: Dictionary(uniqueKeysWithValues: cell.axes.map { ($0.key, $0.value) }),
                                 outcome: outcome, metrics: Self.cellMetrics(metrics, wanted: cell.config.metrics, heldOut: heldOut),
-                                verifierScores: Self.scoreStatistics(outcome), wallSeconds: 0, provenance: [:])
+                                verifierScores: Self.scoreStatistics(outcome), seed: cell.config.seed, wallSeconds: 0, provenance: [:])
         // Labels and scores as `selection.jsonl` holds them, as `sift evaluate` and `sift compare` read them.
         let samples = try CellData.read(store.folder(id), features: features, logits: logits, heldOut: heldOut)
         Self.addIntervals(&record, samples: samples, reference: reference.metrics, options: cell.config.bootstrap, metrics: cell.config.metrics)

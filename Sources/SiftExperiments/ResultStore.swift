@@ -92,7 +92,7 @@ public struct ResultStore {
         }
     }
 
-    /// A flat row: cell, index, axes (prefixed `axis.`), metrics, score statistics (`score.`),
+    /// A flat row: cell, index, seed, axes (prefixed `axis.`), metrics, score statistics (`score.`),
     /// ledger (`ledger.`), algorithm, budget, its name, the no-search flag and each interval
     /// (`<column>.ci_low`, `<column>.ci_high`). Non-finite numbers
     /// are written as strings ("nan"), which JSON cannot hold as numbers.
@@ -101,6 +101,7 @@ public struct ResultStore {
         var row: [String: Any] = ["cell": record.cell, "index": record.index, "algorithm": record.algorithm, "budget": record.budget,
                                   "budget_name": record.budgetName, "no_search": record.noSearch]
         for (k, v) in record.axes { row["axis.\(k)"] = v }
+        if let seed = record.seed { row["seed"] = seed }
         for (name, path) in CellMetrics.named { if let v = record.metrics[keyPath: path] { row[name] = number(v) } }
         for (name, v) in record.metrics.heldOut { row[CellMetrics.prefix + name] = number(v) }
         let s = record.verifierScores
@@ -124,7 +125,7 @@ public struct ResultStore {
     static func columnOrder(_ a: String, _ b: String) -> Bool {
         func rank(_ s: String) -> Int {
             if s == "cell" { return 0 }
-            if s == "index" { return 1 }
+            if s == "index" || s == "seed" { return 1 }
             if s.hasPrefix("axis.") { return 2 }
             if s.hasPrefix("ledger.") { return 5 }
             if s.hasPrefix("score.") { return 4 }

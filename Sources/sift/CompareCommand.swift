@@ -14,10 +14,16 @@ struct CompareCommand: ParsableCommand {
         each bootstrap replicate; the interval of Δ is far tighter than two separate intervals. The \
         cells must hold the same slots (class and sample of every selection row); both need \
         features.npy and logits.npy (`sift evaluate` adds them to older cells).
+
+        With --in Results/<name>, each argument selects a cell of that experiment by its axis \
+        values instead of naming its folder: `key=value[,key=value…]`, a key being the axis's \
+        dotted key or its last part (`candidates=1`, `sampler.guidance=2.0,verifier=clf-vit`); \
+        exactly one finished cell must match.
         """)
 
-    @Argument(help: "The first cell's folder (Results/<name>/<cell>).") var first: String
-    @Argument(help: "The second cell's folder.") var second: String
+    @Argument(help: "The first cell's folder (Results/<name>/<cell>), or its axis values with --in.") var first: String
+    @Argument(help: "The second cell's folder, or its axis values with --in.") var second: String
+    @Option(name: .customLong("in"), help: "An experiment's results folder whose cells the arguments select by axis values.") var experiment: String?
     @Option(help: "Comma list of summary columns (default: every metric and score column both cells have).") var metrics: String?
     @Option(help: "Bootstrap replicates.") var replicates = BootstrapOptions().replicates
     @Option(help: "Bootstrap seed.") var seed = BootstrapOptions().seed
@@ -28,7 +34,7 @@ struct CompareCommand: ParsableCommand {
     }
 
     func run() throws {
-        let folders = [first, second].map { URL(fileURLWithPath: $0) }
+        let folders = try [first, second].map(folder)
         let slots = try folders.map(CellData.slots)
         guard slots[0] == slots[1] else {
             throw ValidationError("\(first) and \(second) hold different sample slots (\(slots[0].count) and \(slots[1].count) slots, first difference at slot \(zip(slots[0], slots[1]).enumerated().first { $0.element.0 != $0.element.1 }?.offset ?? min(slots[0].count, slots[1].count))); a paired comparison needs the same slots")
@@ -47,7 +53,7 @@ struct CompareCommand: ParsableCommand {
             table.add([d.metric, fmt(d.first, 4), fmt(d.second, 4), fmt(d.difference, 4), "[\(fmt(d.interval.low, 4)), \(fmt(d.interval.high, 4))]",
                        fmt(d.pValue, 4), d.isResolved ? "different" : "not separated"])
         }
-        print("\(first) vs \(second): \(a.labels.count) paired slots, \(options.method); \(fmt(Date().timeIntervalSince(start), 1)) s")
+        print("\(folders[0].path) vs \(folders[1].path): \(a.labels.count) paired slots, \(options.method); \(fmt(Date().timeIntervalSince(start), 1)) s")
         print(table.render())
         if let json {
             let encoder = JSONEncoder()
@@ -55,5 +61,60 @@ struct CompareCommand: ParsableCommand {
             encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
             try encoder.encode(differences).write(to: URL(fileURLWithPath: json), options: .atomic)
         }
+    }
+
+    /// The cell folder an argument names: the argument itself, or with `--in` the one finished
+    /// cell of that experiment whose axes hold every `key=value` of the argument.
+    func folder(_ argument: String) throws -> URL {
+        guard let experiment else { return URL(fileURLWithPath: argument) }
+        let store = ResultStore(root: URL(fileURLWithPath: experiment))
+        let records = try store.finishedRecords()
+        guard !records.isEmpty else { throw ValidationError("--in \(experiment): no finished cells") }
+        var wanted = [(String, String)]()
+        for part in Self.topLevelParts(argument) {
+            let pair = part.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+            guard pair.count == 2, !pair[0].isEmpty else { throw ValidationError("'\(part)' in '\(argument)' is not key=value") }
+            wanted.append((pair[0], pair[1]))
+        }
+        let axes = records.map { Self.selectable($0.axes) }
+        func matches(_ axes: [String: String], _ key: String, _ value: String) -> Bool {
+            axes.contains { ($0.key == key || $0.key.hasSuffix("." + key)) && ($0.value == value || Double($0.value).map { $0 == Double(value) } == true) }
+        }
+        for (key, _) in wanted where !axes.contains(where: { $0.keys.contains { $0 == key || $0.hasSuffix("." + key) } }) {
+            throw ValidationError("'\(key)' is not an axis of \(experiment) (axes: \(Set(axes.flatMap(\.keys)).sorted().joined(separator: ", ")))")
+        }
+        let found = zip(records, axes).filter { _, axes in wanted.allSatisfy { matches(axes, $0.0, $0.1) } }.map(\.0)
+        guard found.count == 1 else {
+            let listed = found.prefix(6).map { "\($0.cell) (\($0.axes.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ", ")))" }
+            throw ValidationError(found.isEmpty ? "no finished cell of \(experiment) has \(argument)"
+                                                : "\(found.count) cells of \(experiment) have \(argument); add axis values to pick one: \(listed.joined(separator: "; "))")
+        }
+        return store.folder(found[0].cell)
+    }
+
+    /// A record's axes as selectors see them: each axis, and for an axis whose value is a flow
+    /// mapping (`algorithm: {kind: random, candidates: 4}`) each of its entries as `<axis>.<key>`.
+    static func selectable(_ axes: [String: String]) -> [String: String] {
+        var out = axes
+        for (key, value) in axes where value.hasPrefix("{") && value.hasSuffix("}") {
+            let parts = topLevelParts(value.dropFirst().dropLast())
+            for entry in parts {
+                let pair = entry.split(separator: ":", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+                if pair.count == 2, !pair[0].isEmpty { out["\(key).\(pair[0])"] = pair[1] }
+            }
+        }
+        return out
+    }
+
+    /// The comma-separated parts of a text, splitting only outside brackets, braces and
+    /// parentheses (`verifier=mean-rank(clf-mlp,clf-vit)` stays one part).
+    static func topLevelParts<S: StringProtocol>(_ text: S) -> [String] {
+        var depth = 0, part = "", parts = [String]()
+        for ch in text {
+            if "{[(".contains(ch) { depth += 1 } else if "}])".contains(ch) { depth -= 1 }
+            if ch == "," && depth == 0 { parts.append(part); part = "" } else { part.append(ch) }
+        }
+        parts.append(part)
+        return parts
     }
 }

@@ -7,7 +7,8 @@ import SiftTensor
 import SiftUtilities
 
 /// `sift correlate`: how far verifiers agree on one candidate pool (Fig. 5, left): Pearson r of
-/// every pair over all candidates, and the mean within-class r.
+/// every pair over all candidates, and the mean within-class r, each with a 95 % bootstrap interval
+/// over sample slots (class-stratified; a slot's candidates move together).
 struct CorrelateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "correlate",
@@ -18,6 +19,7 @@ struct CorrelateCommand: ParsableCommand {
     @Option(help: "Per-sample verifiers, comma list (the first ones are correlated with the rest, and all pairs are reported).")
     var verifiers = "self-similarity,self-similarity:clf-mlp,clf-vit,clf-mlp"
     @Option(help: "Folder for scores.csv and correlation.json.") var out: String?
+    @Option(help: "Bootstrap replicates for the intervals of r (resampling sample slots, class-stratified).") var bootstrap = 1000
 
     var verifierNames: [String] { verifiers.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
 
@@ -28,6 +30,7 @@ struct CorrelateCommand: ParsableCommand {
         guard verifierNames.count >= 2, Set(verifierNames).count == verifierNames.count else {
             throw ValidationError("--verifiers needs at least two distinct verifiers, got '\(verifiers)'")
         }
+        guard bootstrap >= 1 else { throw ValidationError("--bootstrap must be at least 1, got \(bootstrap)") }
         for name in verifierNames { try VerifierFactory.validatePerSample(name) }
     }
 
@@ -42,22 +45,7 @@ struct CorrelateCommand: ParsableCommand {
         let pool = try PoolScores.compute(task, candidates: candidates, verifiers: made, context: context)
         let wall = Date().timeIntervalSince(start)
 
-        var pairs = [[String: Any]]()
-        var table = TextTable(["x", "y", "Pearson r (all)", "mean within-class r"])
-        let classes = pool.byClass.sorted { $0.key < $1.key }
-        for i in pool.verifiers.indices {
-            for j in pool.verifiers.indices where j > i {
-                let all = Pearson.r(pool.scores[i], pool.scores[j])
-                let within = classes.map { _, rows in Pearson.r(rows.map { pool.scores[i][$0] }, rows.map { pool.scores[j][$0] }) }
-                // Classes where r is undefined (a constant score) are left out of the mean and written as null.
-                let defined = within.filter(\.isFinite)
-                let meanWithin = defined.isEmpty ? .nan : MeanAndDeviation(defined).mean
-                pairs.append(["x": pool.verifiers[i], "y": pool.verifiers[j], "r": json(all), "mean_within_class_r": json(meanWithin),
-                              "classes_with_r": defined.count,
-                              "within_class_r": Dictionary(uniqueKeysWithValues: zip(classes.map { "\($0.key)" }, within.map(json)))])
-                table.add([pool.verifiers[i], pool.verifiers[j], fmt(all, 4), fmt(meanWithin, 4)])
-            }
-        }
+        let (pairs, table) = correlations(pool)
         print("\(pool.keys.count) candidates (\(task.count) slots × \(candidates)), \(sampling.model), \(sampling.solver) \(sampling.searchSteps) steps, guidance \(sampling.guidance); \(fmt(wall, 1)) s")
         print(table.render())
         guard let out else { return }
@@ -66,6 +54,8 @@ struct CorrelateCommand: ParsableCommand {
             "model": sampling.model, "candidates_per_slot": candidates, "per_class": sampling.perClass, "classes": task.classes,
             "solver": sampling.solver, "search_steps": sampling.searchSteps, "guidance": Double(sampling.guidance), "seed": Int(sampling.seed),
             "n": pool.keys.count, "pairs": pairs, "wall_seconds": wall,
+            "bootstrap": ["replicates": bootstrap, "seed": Int(BootstrapOptions().seed), "level": 0.95, "unit": "sample slot, class-stratified",
+                          "method": "bias-shifted percentile"],
         ]
         do {
             try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
@@ -78,6 +68,45 @@ struct CorrelateCommand: ParsableCommand {
             throw ValidationError("cannot write \(out): \(error.localizedDescription)")
         }
     }
+
+    /// Every pair's r over all candidates and mean within-class r with their intervals: the JSON
+    /// records and the printed table.
+    func correlations(_ pool: PoolScores) -> ([[String: Any]], TextTable) {
+        var slotIndex = [[Int]: Int]()
+        let slotOf = pool.keys.map { key in
+            let id = [key.classIndex, key.sample]
+            if let s = slotIndex[id] { return s }
+            slotIndex[id] = slotIndex.count
+            return slotIndex.count - 1
+        }
+        var slotLabels = [Int](repeating: 0, count: slotIndex.count)
+        for (id, s) in slotIndex { slotLabels[s] = id[0] }
+        let classOf = pool.keys.map(\.classIndex)
+        var options = BootstrapOptions()
+        options.replicates = bootstrap
+        var pairs = [[String: Any]]()
+        var table = TextTable(["x", "y", "Pearson r (all) [95 %]", "mean within-class r [95 %]"])
+        let classes = pool.byClass.sorted { $0.key < $1.key }
+        for i in pool.verifiers.indices {
+            for j in pool.verifiers.indices where j > i {
+                let (x, y) = (pool.scores[i], pool.scores[j])
+                let all = ResampledCorrelation(slotOf: slotOf, x: x, y: y), within = ResampledCorrelation(slotOf: slotOf, x: x, y: y, withinClass: classOf)
+                let ones = [Int](repeating: 1, count: slotLabels.count)
+                let r = all.value(counts: ones), meanWithin = within.value(counts: ones)
+                let intervals = CellStatistics.intervals(of: [("r", all), ("within", within)], labels: slotLabels, options: options)
+                let perClass = classes.map { _, rows in Pearson.r(rows.map { x[$0] }, rows.map { y[$0] }) }
+                pairs.append(["x": pool.verifiers[i], "y": pool.verifiers[j], "r": json(r), "mean_within_class_r": json(meanWithin),
+                              "r_ci": ci(intervals["r"]), "mean_within_class_r_ci": ci(intervals["within"]),
+                              "classes_with_r": perClass.filter(\.isFinite).count,
+                              "within_class_r": Dictionary(uniqueKeysWithValues: zip(classes.map { "\($0.key)" }, perClass.map(json)))])
+                table.add([pool.verifiers[i], pool.verifiers[j], withInterval(r, intervals["r"]), withInterval(meanWithin, intervals["within"])])
+            }
+        }
+        return (pairs, table)
+    }
+
+    func ci(_ i: Interval?) -> Any { i.map { [json($0.low), json($0.high)] } ?? NSNull() }
+    func withInterval(_ v: Double, _ i: Interval?) -> String { fmt(v, 3) + (i.map { " [\(fmt($0.low, 3)), \(fmt($0.high, 3))]" } ?? "") }
 
     /// A number for JSON: non-finite values (an undefined r) as null.
     func json(_ v: Double) -> Any { v.isFinite ? v : NSNull() }

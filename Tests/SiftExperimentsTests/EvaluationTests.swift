@@ -117,4 +117,21 @@ import SiftSearch
         let refused = try CLITests.sift(["compare", store.folder(cells[0].id).path, otherStore.folder(tiny[0].id).path])
         #expect(refused.status != 0 && refused.err.contains("hold different sample slots"), "\(refused.err)")
     }
+
+    /// `--in Results/<name>` picks each cell by its axis values (entries of a mapping-valued axis
+    /// too); a selector that matches no cell, several, or names no axis is refused.
+    @Test func compareSelectsCellsByAxisValuesInAnExperiment() throws {
+        let (store, cells) = try Self.run()
+        #expect(try Self.record(store, cells[1].id).axes == ["algorithm": "{kind: random, candidates: 3}"])
+        let picked = try CLITests.sift(["compare", "--in", store.root.path, "candidates=1", "kind=random,candidates=3.0", "--replicates", "200", "--metrics", "score.mean"])
+        #expect(picked.status == 0 && picked.out.contains("\(store.folder(cells[0].id).path) vs \(store.folder(cells[1].id).path)"), "\(picked.out) \(picked.err)")
+        let unknown = try CLITests.sift(["compare", "--in", store.root.path, "bogus=1", "candidates=1"])
+        #expect(unknown.status != 0 && unknown.err.contains("'bogus' is not an axis"), "\(unknown.err)")
+        let none = try CLITests.sift(["compare", "--in", store.root.path, "candidates=2", "candidates=1"])
+        #expect(none.status != 0 && none.err.contains("no finished cell"), "\(none.err)")
+        let several = try CLITests.sift(["compare", "--in", store.root.path, "kind=random", "candidates=1"])
+        #expect(several.status != 0 && several.err.contains("2 cells of"), "\(several.err)")
+        let malformed = try CLITests.sift(["compare", "--in", store.root.path, "candidates", "candidates=1"])
+        #expect(malformed.status != 0 && malformed.err.contains("is not key=value"), "\(malformed.err)")
+    }
 }

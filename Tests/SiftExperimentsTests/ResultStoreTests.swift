@@ -5,7 +5,7 @@ import SiftSearch
 
 /// The typed cell record (`metrics.json`), summary rebuilding from the cell folders and CSV quoting.
 @Suite struct ResultStoreTests {
-    static func record(_ cell: String, index: Int, verifier: String, budget: Int, fid: Double = 200) -> CellResult {
+    static func record(_ cell: String, index: Int, verifier: String, budget: Int, fid: Double = 200, seed: UInt64? = nil) -> CellResult {
         var metrics = CellMetrics()
         metrics.fid = fid
         metrics.isMean = 5.5
@@ -15,7 +15,7 @@ import SiftSearch
                                     images: .init(zeros: [4, 1, 28, 28]), early: nil, chosen: [], trace: [1, 2], ledger: ledger, finalScores: nil)
         return CellResult(cell: cell, index: index, name: "store", axes: ["verifier": verifier, "algorithm.iterations": "\(budget)"], outcome: outcome,
                           metrics: metrics, verifierScores: ScoreStatistics(mean: 1.5, std: 0.5, min: 1, max: 2, searchMean: 1.6, trace: [1, 2]),
-                          wallSeconds: 3, provenance: ["host": "test"])
+                          seed: seed, wallSeconds: 3, provenance: ["host": "test"])
     }
 
     static func store() throws -> ResultStore {
@@ -46,13 +46,14 @@ import SiftSearch
             object["no_search"] = nil
             let legacy = try CellResult.decoder.decode(CellResult.self, from: try JSONSerialization.data(withJSONObject: object))
             #expect(legacy.budgetName == "iterations" && legacy.noSearch == noSearch)
+            #expect(legacy.seed == nil && ResultStore.summaryRow(legacy)["seed"] == nil)
         }
     }
 
     @Test func summaryIsRebuiltFromFinishedCellsOnlyInIndexOrder() throws {
         let store = try Self.store()
-        try store.write(Self.record("bbb", index: 1, verifier: "mean-rank(clf-vit,clf-mlp)", budget: 2, fid: 150))
-        try store.write(Self.record("aaa", index: 0, verifier: #"say "hi""#, budget: 0))
+        try store.write(Self.record("bbb", index: 1, verifier: "mean-rank(clf-vit,clf-mlp)", budget: 2, fid: 150, seed: 7))
+        try store.write(Self.record("aaa", index: 0, verifier: #"say "hi""#, budget: 0, seed: 0))
         // A half-written cell (no metrics.json) is not in the summary.
         try store.write(Data("x".utf8), cell: "ccc", file: "samples.png")
         let rows = try store.rebuildSummary()
@@ -65,7 +66,8 @@ import SiftSearch
         let csv = try String(contentsOf: store.root.appendingPathComponent("summary.csv"), encoding: .utf8).split(separator: "\n").map(String.init)
         #expect(csv.count == 3)
         let header = csv[0].split(separator: ",").map(String.init)
-        #expect(Array(header.prefix(4)) == ["cell", "index", "axis.algorithm.iterations", "axis.verifier"])
+        #expect(Array(header.prefix(5)) == ["cell", "index", "seed", "axis.algorithm.iterations", "axis.verifier"])
+        #expect(rows.map { $0["seed"] as? UInt64 } == [0, 7])
         #expect(header.last!.hasPrefix("ledger.") && header.contains("score.mean") && header.contains("held_out.clf-vit"))
         // Commas and quotes are quoted (RFC 4180), so every line has as many cells as the header.
         #expect(csv[1].contains(#","say ""hi""","#) && csv[2].contains(#","mean-rank(clf-vit,clf-mlp)","#))

@@ -116,8 +116,14 @@ public enum CellStatistics {
     /// withhold theirs: ``ResampledStatistic/intervalWithheld``).
     public static func intervals(_ s: CellSamples, reference: MetricReference, options: BootstrapOptions = BootstrapOptions(),
                                  columns: Set<String>? = nil) -> [String: Interval] {
-        let statistics = statistics(s, reference: reference, options: options, columns: columns)
-        let (estimates, replicates) = evaluate(statistics, plan: ResamplePlan(labels: s.labels, replicates: options.replicates, seed: options.seed))
+        intervals(of: statistics(s, reference: reference, options: options, columns: columns), labels: s.labels, options: options)
+    }
+
+    /// Bias-shifted percentile bootstrap intervals of any named statistics of one set of slots
+    /// (labelled `labels`, slot order), resampled class-stratified as `options` says; statistics
+    /// that withhold their interval get none.
+    public static func intervals(of statistics: [(String, ResampledStatistic)], labels: [Int], options: BootstrapOptions) -> [String: Interval] {
+        let (estimates, replicates) = evaluate(statistics, plan: ResamplePlan(labels: labels, replicates: options.replicates, seed: options.seed))
         var out = [String: Interval]()
         for (j, (name, statistic)) in statistics.enumerated() where statistic.intervalWithheld == nil {
             out[name] = clamped(BootstrapInterval.biasShifted(estimate: estimates[j], replicates: replicates.map { $0[j] }, level: options.level), name)
