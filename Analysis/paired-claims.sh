@@ -1,0 +1,177 @@
+#!/bin/sh
+# The paired comparisons behind the claim tables of Analysis/FINDINGS.md (Δ = second − first).
+# Run from the repository root after `make build`: sh Analysis/paired-claims.sh
+set -e
+SIFT=${SIFT:-.build/release/sift}
+echo '== fig3 fid-oracle g1.0 N1->16'
+"$SIFT" compare --in Results/fig3-oracle candidates=1,guidance=1.0,verifier=fid-oracle candidates=16,guidance=1.0,verifier=fid-oracle --metrics fid,is_mean,recall
+echo '== fig3 fid-oracle g2.0 N1->16'
+"$SIFT" compare --in Results/fig3-oracle candidates=1,guidance=2.0,verifier=fid-oracle candidates=16,guidance=2.0,verifier=fid-oracle --metrics fid,is_mean,recall
+echo '== fig3 is-oracle g1.0 N1->16'
+"$SIFT" compare --in Results/fig3-oracle candidates=1,guidance=1.0,verifier=is-oracle candidates=16,guidance=1.0,verifier=is-oracle --metrics is_mean,precision
+echo '== fig3 guidance lifts the start'
+"$SIFT" compare --in Results/fig3-oracle candidates=1,guidance=1.0,verifier=fid-oracle candidates=1,guidance=2.0,verifier=fid-oracle --metrics fid,is_mean
+echo '== fig3 is-oracle g2.0 N4->16'
+"$SIFT" compare --in Results/fig3-oracle candidates=4,guidance=2.0,verifier=is-oracle candidates=16,guidance=2.0,verifier=is-oracle --metrics fid,recall
+echo '== fig3 fid-oracle g1.0 N4->16'
+"$SIFT" compare --in Results/fig3-oracle candidates=4,guidance=1.0,verifier=fid-oracle candidates=16,guidance=1.0,verifier=fid-oracle --metrics fid
+echo '== fig3 g1.0 N16 is-oracle->fid-oracle'
+"$SIFT" compare --in Results/fig3-oracle candidates=16,guidance=1.0,verifier=is-oracle candidates=16,guidance=1.0,verifier=fid-oracle --metrics fid
+echo '== fig13 N1->64'
+"$SIFT" compare --in Results/fig13-verifier-hacking candidates=1 candidates=64 --metrics score.mean,fid,is_mean
+echo '== fig13 N1->8'
+"$SIFT" compare --in Results/fig13-verifier-hacking candidates=1 candidates=8 --metrics recall
+echo '== fig13 N8->64'
+"$SIFT" compare --in Results/fig13-verifier-hacking candidates=8 candidates=64 --metrics recall,fid
+echo '== fig13 N1->32'
+"$SIFT" compare --in Results/fig13-verifier-hacking candidates=1 candidates=32 --metrics precision
+echo '== fig13 N16->32'
+"$SIFT" compare --in Results/fig13-verifier-hacking candidates=16 candidates=32 --metrics fid
+echo '== 8 steps -> search N32'
+"$SIFT" compare Results/fig1-steps/587848237c0b6e72 Results/fig1-search/c9c623085f277664 --metrics fid,is_mean
+echo '== vit g1 N1->16'
+"$SIFT" compare --in Results/fig4-supervised candidates=1,guidance=1.0,verifier=clf-vit candidates=16,guidance=1.0,verifier=clf-vit --metrics fid,is_mean
+echo '== vit g2 N1->16'
+"$SIFT" compare --in Results/fig4-supervised candidates=1,guidance=2.0,verifier=clf-vit candidates=16,guidance=2.0,verifier=clf-vit --metrics fid,is_mean
+echo '== mlp g2 N4->16'
+"$SIFT" compare --in Results/fig4-supervised candidates=4,guidance=2.0,verifier=clf-mlp candidates=16,guidance=2.0,verifier=clf-mlp --metrics fid,score.mean,recall
+echo '== mlp g1.5 N4->16'
+"$SIFT" compare --in Results/fig4-supervised candidates=4,guidance=1.5,verifier=clf-mlp candidates=16,guidance=1.5,verifier=clf-mlp --metrics fid,score.mean
+echo '== guidance lifts start'
+"$SIFT" compare --in Results/fig4-supervised candidates=1,guidance=1.0,verifier=clf-vit candidates=1,guidance=2.0,verifier=clf-vit --metrics fid,is_mean
+echo '== random16 -> ZO-4 it4'
+"$SIFT" compare Results/fig6-random/3843dfc5f3fbc43d Results/fig6-zero-order/94848c79ae900dd0 --metrics fid,is_mean,recall
+echo '== random16 -> ZO-2 it4'
+"$SIFT" compare Results/fig6-random/3843dfc5f3fbc43d Results/fig6-zero-order/c9b8a06991e35e72 --metrics fid,is_mean,recall
+echo '== random16 -> Paths-4 M2'
+"$SIFT" compare Results/fig6-random/3843dfc5f3fbc43d Results/fig6-paths/db0c7c21abb6c3da --metrics fid,is_mean,recall
+echo '== random32 -> Paths-4 M4'
+"$SIFT" compare Results/fig6-random/cbdf3ad6a59e5c73 Results/fig6-paths/9d94ea9a32fff288 --metrics fid,is_mean,recall
+echo '== random32 -> ZO-8 it4'
+"$SIFT" compare Results/fig6-random/cbdf3ad6a59e5c73 Results/fig6-zero-order/658085fe60016f94 --metrics fid,is_mean,recall
+echo '== random8(201) -> ZO-2 it4(220)'
+"$SIFT" compare Results/fig6-random/37ae60279022d3f0 Results/fig6-zero-order/c9b8a06991e35e72 --metrics fid,is_mean,recall
+echo '== sit-l N1 -> sit-b N4'
+"$SIFT" compare --in Results/fig11-model-size candidates=1,model=sit-l candidates=4,model=sit-b --metrics fid,is_mean
+echo '== sit-l N1 -> sit-b N16'
+"$SIFT" compare --in Results/fig11-model-size candidates=1,model=sit-l candidates=16,model=sit-b --metrics fid,is_mean
+echo '== sit-b N1 -> sit-s N16'
+"$SIFT" compare --in Results/fig11-model-size candidates=1,model=sit-b candidates=16,model=sit-s --metrics fid,is_mean
+echo '== sit-b N1 -> sit-s N4'
+"$SIFT" compare --in Results/fig11-model-size candidates=1,model=sit-b candidates=4,model=sit-s --metrics fid,is_mean
+echo '== sit-l N2(22) -> sit-b N8(25)'
+"$SIFT" compare --in Results/fig11-model-size candidates=2,model=sit-l candidates=8,model=sit-b --metrics fid,is_mean
+echo '== s->b no search'
+"$SIFT" compare --in Results/fig11-model-size candidates=1,model=sit-s candidates=1,model=sit-b --metrics fid,is_mean
+echo '== b->l no search'
+"$SIFT" compare --in Results/fig11-model-size candidates=1,model=sit-b candidates=1,model=sit-l --metrics fid,is_mean
+echo '== b->l N16'
+"$SIFT" compare --in Results/fig11-model-size candidates=16,model=sit-b candidates=16,model=sit-l --metrics fid,is_mean
+echo '== is-oracle col: clf-mlp->is-oracle'
+"$SIFT" compare --in Results/table2-verifier-matrix candidates=16,verifier=clf-mlp candidates=16,verifier=is-oracle --metrics held_out.is-oracle
+echo '== clf-mlp col: ens->clf-mlp'
+"$SIFT" compare --in Results/table2-verifier-matrix 'candidates=16,verifier=mean-rank(clf-mlp,clf-vit,self-similarity)' candidates=16,verifier=clf-mlp --metrics held_out.clf-mlp
+echo '== clf-vit col: ens->clf-vit'
+"$SIFT" compare --in Results/table2-verifier-matrix 'candidates=16,verifier=mean-rank(clf-mlp,clf-vit,self-similarity)' candidates=16,verifier=clf-vit --metrics held_out.clf-vit
+echo '== ssl col: ens->ssl'
+"$SIFT" compare --in Results/table2-verifier-matrix 'candidates=16,verifier=mean-rank(clf-mlp,clf-vit,self-similarity)' candidates=16,verifier=self-similarity --metrics held_out.self-similarity
+echo '== clf-mlp->ens'
+"$SIFT" compare --in Results/table2-verifier-matrix candidates=16,verifier=clf-mlp 'candidates=16,verifier=mean-rank(clf-mlp,clf-vit,self-similarity)' --metrics held_out.is-oracle,held_out.clf-vit,held_out.self-similarity,fid,is_mean
+echo '== clf-vit->ens'
+"$SIFT" compare --in Results/table2-verifier-matrix candidates=16,verifier=clf-vit 'candidates=16,verifier=mean-rank(clf-mlp,clf-vit,self-similarity)' --metrics held_out.is-oracle,held_out.clf-mlp,held_out.self-similarity,fid,is_mean
+echo '== is-oracle->fid-oracle'
+"$SIFT" compare --in Results/table2-verifier-matrix candidates=16,verifier=is-oracle candidates=16,verifier=fid-oracle --metrics fid
+echo '== is-oracle->clf-mlp'
+"$SIFT" compare --in Results/table2-verifier-matrix candidates=16,verifier=is-oracle candidates=16,verifier=clf-mlp --metrics fid,is_mean
+echo '== steps 8->128'
+"$SIFT" compare --in Results/fig1-steps final_steps=8 final_steps=128 --metrics fid,is_mean
+echo '== steps 4->8'
+"$SIFT" compare --in Results/fig1-steps final_steps=4 final_steps=8 --metrics fid,is_mean
+echo '== search 16->32'
+"$SIFT" compare --in Results/fig1-search candidates=16 candidates=32 --metrics fid,is_mean,recall,precision
+echo '== search 1->32'
+"$SIFT" compare --in Results/fig1-search candidates=1 candidates=32 --metrics fid,is_mean,recall,precision,score.mean
+echo '== search 8->32 recall'
+"$SIFT" compare --in Results/fig1-search candidates=8 candidates=32 --metrics recall
+echo '== fig4 g1.0 N16 vit->mlp'
+"$SIFT" compare --in Results/fig4-supervised candidates=16,guidance=1.0,verifier=clf-vit candidates=16,guidance=1.0,verifier=clf-mlp --metrics fid,is_mean,recall
+echo '== fig4 g1.0 mlp N1->16'
+"$SIFT" compare --in Results/fig4-supervised candidates=1,guidance=1.0,verifier=clf-mlp candidates=16,guidance=1.0,verifier=clf-mlp --metrics fid,is_mean,recall
+echo '== fig4 g1.5 N16 vit->mlp'
+"$SIFT" compare --in Results/fig4-supervised candidates=16,guidance=1.5,verifier=clf-vit candidates=16,guidance=1.5,verifier=clf-mlp --metrics fid,is_mean,recall
+echo '== fig4 g1.5 mlp N1->16'
+"$SIFT" compare --in Results/fig4-supervised candidates=1,guidance=1.5,verifier=clf-mlp candidates=16,guidance=1.5,verifier=clf-mlp --metrics fid,is_mean,recall
+echo '== fig4 g2.0 N16 vit->mlp'
+"$SIFT" compare --in Results/fig4-supervised candidates=16,guidance=2.0,verifier=clf-vit candidates=16,guidance=2.0,verifier=clf-mlp --metrics fid,is_mean,recall
+echo '== fig4 g2.0 mlp N1->16'
+"$SIFT" compare --in Results/fig4-supervised candidates=1,guidance=2.0,verifier=clf-mlp candidates=16,guidance=2.0,verifier=clf-mlp --metrics fid,is_mean,recall
+echo '== fig4 g1.5 vit N1->16'
+"$SIFT" compare --in Results/fig4-supervised candidates=1,guidance=1.5,verifier=clf-vit candidates=16,guidance=1.5,verifier=clf-vit --metrics fid,is_mean
+echo '== ZO-2 it4 (220) -> ZO-8 it2 (372)'
+"$SIFT" compare --in Results/fig6-zero-order neighbours=2,iterations=4 neighbours=8,iterations=2 --metrics fid,is_mean
+echo '== Paths-4 M1->M4 recall'
+"$SIFT" compare --in Results/fig6-paths paths=4,width=1 paths=4,width=4 --metrics recall,fid
+echo '== ZO-2 it1->it4'
+"$SIFT" compare --in Results/fig6-zero-order neighbours=2,iterations=1 neighbours=2,iterations=4 --metrics fid,is_mean,score.mean,recall
+echo '== Paths-1 M1->4'
+"$SIFT" compare --in Results/fig6-paths paths=1,width=1 paths=1,width=4 --metrics fid,is_mean,score.mean,recall
+echo '== Paths-4 M1->4'
+"$SIFT" compare --in Results/fig6-paths paths=4,width=1 paths=4,width=4 --metrics is_mean,score.mean
+echo '== ZO-8 1->4'
+"$SIFT" compare --in Results/fig6-zero-order neighbours=8,iterations=1 neighbours=8,iterations=4 --metrics fid,is_mean,score.mean
+echo '== random 1->32'
+"$SIFT" compare --in Results/fig6-random candidates=1 candidates=32 --metrics fid,is_mean,score.mean,recall
+echo '== random 4->16 recall'
+"$SIFT" compare --in Results/fig6-random candidates=4 candidates=16 --metrics recall
+echo '== ZO-2 vs ZO-4 it4'
+"$SIFT" compare --in Results/fig6-zero-order neighbours=2,iterations=4 neighbours=4,iterations=4 --metrics fid,score.mean
+echo '== ZO-4 it4 vs ZO-8 it2 (372 both)'
+"$SIFT" compare --in Results/fig6-zero-order neighbours=4,iterations=4 neighbours=8,iterations=2 --metrics fid,score.mean
+echo '== ssl N1->16 g1.0'
+"$SIFT" compare --in Results/fig5-self-supervised candidates=1,guidance=1.0 candidates=16,guidance=1.0 --metrics fid,is_mean,score.mean
+echo '== ssl N4->16 g1.0'
+"$SIFT" compare --in Results/fig5-self-supervised candidates=4,guidance=1.0 candidates=16,guidance=1.0 --metrics fid,is_mean
+echo '== ssl N1->16 g1.5'
+"$SIFT" compare --in Results/fig5-self-supervised candidates=1,guidance=1.5 candidates=16,guidance=1.5 --metrics fid,is_mean,score.mean
+echo '== ssl N4->16 g1.5'
+"$SIFT" compare --in Results/fig5-self-supervised candidates=4,guidance=1.5 candidates=16,guidance=1.5 --metrics fid,is_mean
+echo '== ssl N1->16 g2.0'
+"$SIFT" compare --in Results/fig5-self-supervised candidates=1,guidance=2.0 candidates=16,guidance=2.0 --metrics fid,is_mean,score.mean
+echo '== ssl N4->16 g2.0'
+"$SIFT" compare --in Results/fig5-self-supervised candidates=4,guidance=2.0 candidates=16,guidance=2.0 --metrics fid,is_mean
+echo '== ssl->clf-vit N16 g1.0'
+"$SIFT" compare Results/fig5-self-supervised/0a3a36c0cc00c1f2 Results/fig4-supervised/3843dfc5f3fbc43d --metrics fid,is_mean
+echo '== ssl->clf-vit N16 g1.5'
+"$SIFT" compare Results/fig5-self-supervised/7c825ab5309ea1b5 Results/fig4-supervised/52d74b3a849dee7a --metrics fid,is_mean
+echo '== ssl->clf-vit N16 g2.0'
+"$SIFT" compare Results/fig5-self-supervised/35387613f5a99325 Results/fig4-supervised/4b2233339026e08a --metrics fid,is_mean
+echo '== steps2 N1->16'
+"$SIFT" compare --in Results/fig10-nfe-per-iteration candidates=1,search_steps=2 candidates=16,search_steps=2 --metrics fid,is_mean,score.mean
+echo '== steps5 N1->16'
+"$SIFT" compare --in Results/fig10-nfe-per-iteration candidates=1,search_steps=5 candidates=16,search_steps=5 --metrics fid,is_mean,score.mean
+echo '== steps10 N1->16'
+"$SIFT" compare --in Results/fig10-nfe-per-iteration candidates=1,search_steps=10 candidates=16,search_steps=10 --metrics fid,is_mean,score.mean
+echo '== steps25 N1->16'
+"$SIFT" compare --in Results/fig10-nfe-per-iteration candidates=1,search_steps=25 candidates=16,search_steps=25 --metrics fid,is_mean,score.mean
+echo '== N16 steps2->5'
+"$SIFT" compare --in Results/fig10-nfe-per-iteration candidates=16,search_steps=2 candidates=16,search_steps=5 --metrics fid,is_mean,score.mean
+echo '== N16 steps2->10'
+"$SIFT" compare --in Results/fig10-nfe-per-iteration candidates=16,search_steps=2 candidates=16,search_steps=10 --metrics fid,is_mean,score.mean
+echo '== N16 steps2->25'
+"$SIFT" compare --in Results/fig10-nfe-per-iteration candidates=16,search_steps=2 candidates=16,search_steps=25 --metrics fid,is_mean,score.mean
+echo '== 98NFE steps25 N2 -> 97NFE steps2 N16'
+"$SIFT" compare --in Results/fig10-nfe-per-iteration candidates=2,search_steps=25 candidates=16,search_steps=2 --metrics fid,is_mean,score.mean
+echo '== N16 steps10->25'
+"$SIFT" compare --in Results/fig10-nfe-per-iteration candidates=16,search_steps=10 candidates=16,search_steps=25 --metrics fid,is_mean,score.mean
+echo '== none->fid-oracle'
+"$SIFT" compare --in Results/table2-verifier-matrix candidates=1,verifier=clf-vit candidates=16,verifier=fid-oracle --metrics held_out.is-oracle,held_out.clf-mlp,held_out.clf-vit,held_out.self-similarity,fid,is_mean
+echo '== none->is-oracle'
+"$SIFT" compare --in Results/table2-verifier-matrix candidates=1,verifier=clf-vit candidates=16,verifier=is-oracle --metrics held_out.is-oracle,held_out.clf-mlp,held_out.clf-vit,held_out.self-similarity,fid,is_mean
+echo '== none->clf-mlp'
+"$SIFT" compare --in Results/table2-verifier-matrix candidates=1,verifier=clf-vit candidates=16,verifier=clf-mlp --metrics held_out.is-oracle,held_out.clf-mlp,held_out.clf-vit,held_out.self-similarity,fid,is_mean
+echo '== none->clf-vit'
+"$SIFT" compare --in Results/table2-verifier-matrix candidates=1,verifier=clf-vit candidates=16,verifier=clf-vit --metrics held_out.is-oracle,held_out.clf-mlp,held_out.clf-vit,held_out.self-similarity,fid,is_mean
+echo '== none->self-similarity'
+"$SIFT" compare --in Results/table2-verifier-matrix candidates=1,verifier=clf-vit candidates=16,verifier=self-similarity --metrics held_out.is-oracle,held_out.clf-mlp,held_out.clf-vit,held_out.self-similarity,fid,is_mean
+echo '== none->mean-rank(clf-mlp,clf-vit,self-similarity)'
+"$SIFT" compare --in Results/table2-verifier-matrix candidates=1,verifier=clf-vit 'candidates=16,verifier=mean-rank(clf-mlp,clf-vit,self-similarity)' --metrics held_out.is-oracle,held_out.clf-mlp,held_out.clf-vit,held_out.self-similarity,fid,is_mean
