@@ -34,6 +34,7 @@ public struct CellConfig: Equatable, Sendable {
         let top = try ConfigReader(tree)
         try top.onlyKeys(Self.topKeys)
         name = try top.requiredString("name")
+        if let problem = Self.folderNameProblem(name) { throw ConfigError(top.raw("name")!.origin, "'name': \(problem)") }
         description = try top.string("description", default: "")
         seed = UInt64(try top.int("seed", default: 0, minimum: 0))
         model = try top.requiredString("model")
@@ -44,7 +45,9 @@ public struct CellConfig: Equatable, Sendable {
         sampler.solver = Solver(rawValue: try s.choice("solver", default: "heun", from: Solver.allCases.map(\.rawValue)))!
         sampler.finalSteps = try s.int("final_steps", default: 25, minimum: 1)
         sampler.searchSteps = try s.int("search_steps", default: sampler.finalSteps, minimum: 1)
-        sampler.guidance = Float(try s.double("guidance", default: 1))
+        let guidance = try s.double("guidance", default: 1)
+        if let problem = Denoiser.guidanceProblem(guidance) { throw ConfigError(s.raw("guidance")!.origin, "'sampler.guidance': \(problem)") }
+        sampler.guidance = Float(guidance)
         sampler.seed = seed
 
         let samples = try top.section("samples")
@@ -74,6 +77,17 @@ public struct CellConfig: Equatable, Sendable {
         heldOut = try Self.readHeldOut(top)
         bootstrap = try Self.readBootstrap(try top.section("bootstrap"))
         try checkAlgorithm(tree: tree, section: algorithmSection)
+    }
+
+    /// Why `name` cannot name the experiment's results folder (nil when it can): a plain folder
+    /// name of letters, digits, `.`, `_` and `-`, not starting with a dot, so results stay
+    /// inside `--results`.
+    public static func folderNameProblem(_ name: String) -> String? {
+        let allowed = name.unicodeScalars.allSatisfy { $0.isASCII && (CharacterSet.alphanumerics.contains($0) || "._-".unicodeScalars.contains($0)) }
+        guard allowed, !name.hasPrefix("."), name.count <= 200 else {
+            return "must be a plain folder name (letters, digits, '.', '_', '-'; not starting with '.'; at most 200 characters), got '\(name)'"
+        }
+        return nil
     }
 
     /// The algorithm's own refusals of the rest of the cell (``SearchParameters/check(_:)``), at the
@@ -135,6 +149,9 @@ public struct CellConfig: Equatable, Sendable {
             }
             if let weights, weights.count != members.count {
                 throw ConfigError(v.raw("weights")!.origin, "'verifier.weights' has \(weights.count) values for \(members.count) members")
+            }
+            for (member, origin) in members {
+                do { try VerifierFactory.validate(member) } catch { throw ConfigError(origin, "'verifier.members': \(error)") }
             }
             spec = "\(rule)(" + members.enumerated().map { i, m in weights.map { "\(m.0):\($0[i])" } ?? m.0 }.joined(separator: ",") + ")"
         case .list(_, let o): throw ConfigError(o, "'verifier' must be a name or an ensemble mapping")

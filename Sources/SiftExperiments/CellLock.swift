@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -23,16 +24,54 @@ public final class CellLock {
         let text = "\(getpid())\n"
         _ = ftruncate(fd, 0)
         _ = text.withCString { pwrite(fd, $0, strlen($0), 0) }
-        return CellLock(url: url, descriptor: fd)
+        // Temporary files of an atomic write that a killed run left (the lock was free, so no
+        // live writer owns them).
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? [] where name.hasPrefix(".") && name.hasSuffix(".tmp") {
+            unlink(folder.appendingPathComponent(name).path)
+        }
+        let lock = CellLock(url: url, descriptor: fd)
+        registry.withLock { $0.insert(url) }
+        return lock
     }
+
+    /// Lock files this process holds, for the signal handlers.
+    static let registry = Mutex(Set<URL>())
+
+    /// On SIGINT or SIGTERM: removes the folders of the cells this process holds that are not
+    /// finished (their partial files), then dies of the signal as it would have (exit status
+    /// 128 + n). Finished cells and their atomic files are untouched; a rerun resumes.
+    public static func discardUnfinishedOnSignals() {
+        for sig in [SIGINT, SIGTERM] {
+            signal(sig, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
+            source.setEventHandler {
+                for lock in registry.withLock({ $0 }) {
+                    let folder = lock.deletingLastPathComponent()
+                    if !FileManager.default.fileExists(atPath: folder.appendingPathComponent("metrics.json").path) {
+                        try? FileManager.default.removeItem(at: folder)
+                    }
+                }
+                signal(sig, SIG_DFL)
+                kill(getpid(), sig)  // process-directed: dispatch threads block signals
+            }
+            source.resume()
+            signalSources.append(source)
+        }
+    }
+
+    /// The installed sources (kept alive; set once, from the main thread, before any run).
+    nonisolated(unsafe) static var signalSources = [DispatchSourceSignal]()
 
     init(url: URL, descriptor: Int32) {
         self.url = url
         self.descriptor = descriptor
     }
 
-    /// Removes the lock file and drops the lock.
-    public func release() {
+    /// Removes the lock file and drops the lock; with `discardingFolder` (a cell that did not
+    /// finish) first removes the cell's folder, so a failed run leaves no partial cell.
+    public func release(discardingFolder: Bool = false) {
+        if discardingFolder { try? FileManager.default.removeItem(at: url.deletingLastPathComponent()) }
+        Self.registry.withLock { _ = $0.remove(url) }
         unlink(url.path)
         flock(descriptor, LOCK_UN)
         close(descriptor)

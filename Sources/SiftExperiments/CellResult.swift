@@ -29,11 +29,15 @@ public struct CellResult: Codable, Equatable, Sendable {
     /// The experiment seed the cell's noises were drawn from (cells of one seed share their slots'
     /// noises; cells of different seeds are replicates). Nil only in records written before it was kept.
     public var seed: UInt64?
+    /// FNV-1a hash of the model's weights file when the cell ran (nil in records from before it
+    /// was kept): a cell whose weights changed since is stale and is recomputed.
+    public var weightsHash: String?
     public var wallSeconds: Double
     public var provenance: [String: String]
 
     enum CodingKeys: String, CodingKey {
         case cell, index, name, axes, algorithm, budget, metrics, ledger, provenance, intervals, bootstrap, seed
+        case weightsHash = "weights_hash"
         case budgetName = "budget_name", noSearch = "no_search", verifierScores = "verifier_scores", wallSeconds = "wall_seconds"
     }
 
@@ -71,6 +75,7 @@ public struct CellResult: Codable, Equatable, Sendable {
         bootstrap = try c.decodeIfPresent(BootstrapRecord.self, forKey: .bootstrap)
         ledger = try c.decode(LedgerRecord.self, forKey: .ledger)
         seed = try c.decodeIfPresent(UInt64.self, forKey: .seed)
+        weightsHash = try c.decodeIfPresent(String.self, forKey: .weightsHash)
         wallSeconds = try c.decode(Double.self, forKey: .wallSeconds)
         provenance = try c.decode([String: String].self, forKey: .provenance)
         // Records written before the budget name and baseline flag were recorded.

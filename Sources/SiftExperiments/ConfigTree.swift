@@ -61,7 +61,27 @@ public indirect enum ConfigTree: Sendable, Equatable {
             throw ConfigError(ConfigOrigin(file: file), "not valid YAML: \(error)")
         }
         guard let node else { return .map([], origin: ConfigOrigin(file: file)) }
+        // Aliases share their anchor's node, so the parsed document is small; counting its values
+        // as they would be expanded (stopping at the budget) refuses an alias bomb before expanding.
+        var budget = maxValues
+        guard countValues(node, budget: &budget) else {
+            throw ConfigError(ConfigOrigin(file: file), "the file expands to more than \(maxValues) values (through YAML aliases); experiment files are far smaller")
+        }
         return try ConfigTree(node: node, file: file)
+    }
+
+    /// The most values (scalars, lists and maps, aliases expanded) an experiment file may hold.
+    public static let maxValues = 100_000
+
+    /// Counts `node`'s values into `budget`; false as soon as the budget is spent.
+    static func countValues(_ node: Node, budget: inout Int) -> Bool {
+        budget -= 1
+        guard budget >= 0 else { return false }
+        switch node {
+        case .sequence(let seq): return seq.allSatisfy { countValues($0, budget: &budget) }
+        case .mapping(let map): return map.allSatisfy { countValues($0.key, budget: &budget) && countValues($0.value, budget: &budget) }
+        default: return true
+        }
     }
 
     /// The entries of a map (nil otherwise).
@@ -86,6 +106,18 @@ public indirect enum ConfigTree: Sendable, Equatable {
             entries[i].value = entries[i].value.setting(Array(path.dropFirst()), to: value)
         } else {
             entries.append((first, ConfigTree.map([], origin: value.origin).setting(Array(path.dropFirst()), to: value)))
+        }
+        return .map(entries, origin: origin)
+    }
+
+    /// A copy without the value at the dotted path; nil when there is none.
+    public func removing(path: [String]) -> ConfigTree? {
+        guard let first = path.first, var entries, let i = entries.firstIndex(where: { $0.key == first }) else { return nil }
+        if path.count == 1 {
+            entries.remove(at: i)
+        } else {
+            guard let inner = entries[i].value.removing(path: Array(path.dropFirst())) else { return nil }
+            entries[i].value = inner
         }
         return .map(entries, origin: origin)
     }

@@ -6,7 +6,17 @@ public struct ExperimentCell: Sendable {
     public let axes: [(key: String, value: String)]
     /// Position in expansion order.
     public let index: Int
+    /// Where the cell's `model`, `verifier` and `held_out` values were written (file positions or
+    /// overrides), for errors found when their files are loaded.
+    public let origins: [String: ConfigOrigin]
     public var id: String { config.id }
+
+    public init(config: CellConfig, axes: [(key: String, value: String)], index: Int, origins: [String: ConfigOrigin] = [:]) {
+        self.config = config
+        self.axes = axes
+        self.index = index
+        self.origins = origins
+    }
 }
 
 /// Expands an experiment file (plus overrides) into its cells: `grid:` axes multiply, a `zip:`
@@ -51,6 +61,16 @@ public enum ExperimentExpansion {
         try addReplicates(&tree, axes: &axes)
         tree = tree.removing(["grid", "zip", "replicates"])
         for o in parsed {
+            if o.isRemoval {
+                if let axis = axes.first(where: { $0.keys.contains(o.path) }) {
+                    throw ConfigError(o.origin, "'\(o.path.joined(separator: "."))' varies along the axis at \(axis.origin); a removal takes out a fixed key")
+                }
+                guard let removed = tree.removing(path: o.path) else {
+                    throw ConfigError(o.origin, "the file has no key '\(o.path.joined(separator: "."))' to remove")
+                }
+                tree = removed
+                continue
+            }
             if let zipped = axes.first(where: { $0.keys.count > 1 && $0.keys.contains(o.path) }) {
                 throw ConfigError(o.values[0].origin, "'\(o.path.joined(separator: "."))' is part of the zip group at \(zipped.origin); change the zip lists instead")
             }
@@ -65,7 +85,7 @@ public enum ExperimentExpansion {
         // The cartesian product, first axis slowest.
         var combinations: [[Int]] = [[]]
         for axis in axes { combinations = combinations.flatMap { c in (0..<axis.rows.count).map { c + [$0] } } }
-        return try combinations.enumerated().map { index, combination in
+        let cells = try combinations.enumerated().map { index, combination in
             var cell = tree
             var labels = [(key: String, value: String)]()
             for (a, row) in combination.enumerated() {
@@ -75,7 +95,27 @@ public enum ExperimentExpansion {
                     labels.append((key.joined(separator: "."), value.label))
                 }
             }
-            return ExperimentCell(config: try CellConfig(tree: cell), axes: labels, index: index)
+            let origins = ["model", "verifier", "held_out"].reduce(into: [String: ConfigOrigin]()) { $0[$1] = cell.value(at: [$1])?.origin }
+            return ExperimentCell(config: try CellConfig(tree: cell), axes: labels, index: index, origins: origins)
+        }
+        try refuseRepeats(cells, axes: axes)
+        return cells
+    }
+
+    /// Two cells that resolve to one configuration (a value listed twice, or two spellings of one
+    /// value) would share one id and lock each other out: refused at the axis that repeats.
+    static func refuseRepeats(_ cells: [ExperimentCell], axes: [(keys: [[String]], rows: [[ConfigTree]], origin: ConfigOrigin)]) throws {
+        var first = [String: ExperimentCell]()
+        for cell in cells {
+            guard let earlier = first[cell.id] else { first[cell.id] = cell; continue }
+            // The axis listing one value twice, else the first axis on which the two cells differ
+            // only in spelling.
+            let repeating = axes.first { Set($0.rows.map { $0.map(\.canonical) }).count < $0.rows.count }
+            let differing = zip(earlier.axes, cell.axes).first { $0.0.value != $0.1.value }
+            let origin = repeating?.origin ?? differing.flatMap { d in axes.first { $0.keys.contains(d.0.key.split(separator: ".").map(String.init)) }?.origin }
+                ?? axes.first?.origin ?? ConfigOrigin(file: cell.config.name)
+            let what = differing.map { "\($0.0.key) = \($0.0.value) and \($0.1.value) are one value" } ?? "the same axis values"
+            throw ConfigError(origin, "cells \(earlier.index) and \(cell.index) resolve to the same configuration (id \(cell.id); \(what)): list each value once")
         }
     }
 

@@ -17,6 +17,14 @@ public struct ResultStore {
         FileManager.default.fileExists(atPath: folder(cell).appendingPathComponent("metrics.json").path)
     }
 
+    /// Removes a cell's finished mark (`metrics.json`) before it is rewritten.
+    public func unmarkFinished(_ cell: String) throws {
+        let url = folder(cell).appendingPathComponent("metrics.json")
+        do { try FileManager.default.removeItem(at: url) } catch {
+            throw StoreError(path: url.path, problem: "cannot remove the old record before rewriting the cell (\(error.localizedDescription))")
+        }
+    }
+
     /// Creates the experiment folder, failing with a clear error when it cannot be written.
     public func prepare() throws {
         do { try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true) } catch {
@@ -35,6 +43,12 @@ public struct ResultStore {
         do { try writeFileAtomically(data, to: dir.appendingPathComponent(file)) } catch {
             throw StoreError(path: dir.appendingPathComponent(file).path, problem: error.reason)
         }
+    }
+
+    /// The record of a finished cell (nil when it is not finished or its record does not decode).
+    public func record(_ cell: String) -> CellResult? {
+        guard let data = try? Data(contentsOf: folder(cell).appendingPathComponent("metrics.json")) else { return nil }
+        return try? CellResult.decoder.decode(CellResult.self, from: data)
     }
 
     /// The records of every finished cell, ordered by cell index then id.
@@ -61,10 +75,16 @@ public struct ResultStore {
     }
 
     /// Rebuilds `summary.jsonl` and `summary.csv` from the cell folders (so shards and resumed
-    /// runs merge cleanly): one row per finished cell with its axes, metrics and ledger.
+    /// runs merge cleanly): one row per finished cell of the latest expansion (every finished
+    /// cell in folders without a manifest) with its axes, metrics and ledger.
     @discardableResult
     public func rebuildSummary() throws -> [[String: Any]] {
-        let rows = try finishedRecords().map(Self.summaryRow)
+        var records = try finishedRecords()
+        if let manifest = try manifest() {
+            let current = Set(manifest.cells)
+            records = records.filter { current.contains($0.cell) }
+        }
+        let rows = records.map(Self.summaryRow)
         var jsonl = Data()
         for row in rows {
             jsonl.append(try JSONSerialization.data(withJSONObject: row, options: [.sortedKeys]))

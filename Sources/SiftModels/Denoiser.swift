@@ -22,6 +22,18 @@ public final class Denoiser {
         inference = SiTInference(model: model)
     }
 
+    /// Guidance scales Sift accepts: finite, from 0 (unconditional) to 100. Larger scales only
+    /// overflow the 32-bit velocities into NaN samples.
+    public static let guidanceRange: ClosedRange<Double> = 0...100
+
+    /// Why `scale` cannot be a guidance scale (nil when it can).
+    public static func guidanceProblem(_ scale: Double) -> String? {
+        guard scale.isFinite, guidanceRange.contains(scale) else {
+            return "a guidance scale must be a finite number in [\(Int(guidanceRange.lowerBound)), \(Int(guidanceRange.upperBound))], got \(scale)"
+        }
+        return nil
+    }
+
     /// Network evaluations per sample per velocity call.
     public var passesPerCall: Int { guidance == 1 ? 1 : 2 }
 

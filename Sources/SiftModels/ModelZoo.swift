@@ -15,7 +15,7 @@ public enum ModelZoo {
 
     /// The weights file a name or path refers to.
     public static func weightsURL(_ nameOrPath: String) -> URL {
-        if nameOrPath.hasSuffix(".safetensors") || nameOrPath.contains("/") { return URL(fileURLWithPath: nameOrPath) }
+        if isPath(nameOrPath) { return URL(fileURLWithPath: nameOrPath) }
         return directory.appendingPathComponent("\(nameOrPath).safetensors")
     }
 
@@ -24,15 +24,35 @@ public enum ModelZoo {
     /// zoo entry whose width and depth match the tensors.
     public static func loadSiT(_ nameOrPath: String) throws -> SiT {
         let url = weightsURL(nameOrPath)
+        let sitNames = SiTConfig.zoo.map(\.name)
+        if ClassifierTraining.names.contains(nameOrPath) { throw ZooError.notADiffusionModel(nameOrPath, models: sitNames) }
         guard FileManager.default.fileExists(atPath: url.path) else {
             if names.contains(nameOrPath) { throw ZooError.missingWeights(name: nameOrPath, path: url.path) }
-            throw ZooError.unknownModel(nameOrPath, known: names)
+            if isPath(nameOrPath) { throw ZooError.missingFile(path: url.path) }
+            throw ZooError.unknownModel(nameOrPath, known: sitNames)
         }
         let file = try SafetensorsFile.read(from: url)
+        if let kind = file.metadata["model"], ClassifierTraining.names.contains(kind) {
+            throw ZooError.notADiffusionModel("\(url.path) (metadata model '\(kind)')", models: sitNames)
+        }
+        try checkFinite(file, source: url.path)
         let config = try sitConfig(file: file, name: nameOrPath, source: url.path)
         let model = SiT(config)
         try model.load(file.tensors, source: url.path)
         return model
+    }
+
+    /// Whether a model argument names a file rather than a zoo entry.
+    public static func isPath(_ nameOrPath: String) -> Bool { nameOrPath.hasSuffix(".safetensors") || nameOrPath.contains("/") }
+
+    /// Throws at the first NaN or ±Inf of any tensor (in name order).
+    static func checkFinite(_ file: SafetensorsFile, source: String) throws {
+        for name in file.tensors.keys.sorted() {
+            let values = file.tensors[name]!.values
+            if let i = values.firstIndex(where: { !$0.isFinite }) {
+                throw ZooError.nonFiniteWeights(file: source, tensor: name, index: i, value: values[i])
+            }
+        }
     }
 
     /// Loads a classifier (`eval-cnn`, `clf-mlp`, `clf-vit`) by name or from a path whose
@@ -44,6 +64,7 @@ public enum ModelZoo {
             throw ZooError.unknownModel(nameOrPath, known: ClassifierTraining.names)
         }
         let file = try SafetensorsFile.read(from: url)
+        try checkFinite(file, source: url.path)
         let architecture = ClassifierTraining.names.contains(nameOrPath) ? nameOrPath : (file.metadata["model"] ?? "")
         guard let model = ClassifierTraining.make(architecture, seed: 0) else {
             throw ZooError.badConfig(file: url.path, problem: "metadata 'model' must name one of \(ClassifierTraining.names.joined(separator: ", ")) (found '\(architecture)')")

@@ -85,11 +85,21 @@ public enum ZooError: Error, CustomStringConvertible {
     case unknownModel(String, known: [String])
     case missingWeights(name: String, path: String)
     case badConfig(file: String, problem: String)
+    /// A weights file naming no file that exists (a path, not a zoo name).
+    case missingFile(path: String)
+    /// A classifier's name or weights given where a diffusion model is expected.
+    case notADiffusionModel(String, models: [String])
+    /// A weights tensor holding NaN or ±Inf.
+    case nonFiniteWeights(file: String, tensor: String, index: Int, value: Float)
     public var description: String {
         switch self {
         case let .unknownModel(name, known): return "unknown model '\(name)'; known: \(known.joined(separator: ", "))"
         case let .missingWeights(name, path): return "no weights for '\(name)' at \(path) (train them with `sift train Experiments/train/\(name).yaml`)"
         case let .badConfig(file, problem): return "\(file): \(problem)"
+        case let .missingFile(path): return "no weights file at \(path)"
+        case let .notADiffusionModel(name, models):
+            return "'\(name)' is a classifier, not a diffusion model; models: \(models.joined(separator: ", ")) or a path to SiT weights"
+        case let .nonFiniteWeights(file, tensor, index, value): return "\(file): tensor '\(tensor)' holds \(value) at element \(index); the weights are unusable"
         }
     }
 }

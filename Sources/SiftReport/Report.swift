@@ -106,11 +106,12 @@ public enum Report {
     /// Rows of `<folder>/summary.jsonl`.
     public static func rows(_ folder: URL) throws -> [[String: Any]] {
         let url = folder.appendingPathComponent("summary.jsonl")
-        let text: String
-        do { text = try String(contentsOf: url, encoding: .utf8) } catch {
+        guard let data = FileManager.default.contents(atPath: url.path) else {
             throw ReportError("\(url.path): cannot read (run the experiment first)")
         }
-        return try text.split(separator: "\n").enumerated().map { i, line in
+        guard let text = String(data: data, encoding: .utf8) else { throw ReportError("\(url.path): is not UTF-8 text") }
+        // Lines end in LF or CRLF (a file edited on Windows).
+        return try text.split(whereSeparator: \.isNewline).enumerated().map { i, line in
             guard let row = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else {
                 throw ReportError("\(url.path):\(i + 1): not a JSON object")
             }
@@ -180,6 +181,10 @@ public enum Report {
     public static func build(results folder: URL, out: URL, options: Options) throws -> [URL] {
         guard let (xColumn, xLabel) = xColumns[options.x] else { throw ReportError("--x must be one of \(xColumns.keys.sorted().joined(separator: ", ")), got '\(options.x)'") }
         let rows = try self.rows(folder)
+        if let key = options.series, !rows.contains(where: { $0[key] != nil }) {
+            let columns = Set(rows.flatMap(\.keys)).filter { $0.hasPrefix("axis.") || ["algorithm", "budget_name"].contains($0) }.sorted()
+            throw ReportError("--series '\(key)' is not a column of \(folder.path)/summary.jsonl; series columns: \(columns.joined(separator: ", "))")
+        }
         let baselineRows = try options.baseline.map { try self.rows($0) } ?? []
         try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
         var written = [URL]()

@@ -6,7 +6,10 @@ public enum FastMath {
     /// through the exponent bits. Inputs are clamped to [−87.3, 88.3] (no infinities, no denormals).
     @inlinable @inline(__always)
     public static func exp(_ x0: Float) -> Float {
-        let x = Swift.min(Swift.max(x0, -87.3), 88.3)
+        // Comparisons, not min/max: NaN fails both and clamps to the low end (exp ≈ 0), so a NaN
+        // input can never reach the Int32 conversion below (which traps).
+        let low: Float = x0 > -87.3 ? x0 : -87.3
+        let x: Float = low < 88.3 ? low : 88.3
         // Round to nearest with the 1.5·2²³ trick (plain SSE2 has no vector round instruction).
         let n = (x * 1.442_695_04 + 12_582_912) - 12_582_912
         // Cody–Waite split of ln 2 keeps r accurate.
@@ -43,7 +46,9 @@ extension FastMath {
     public static func exp(_ x0: Vector) -> Vector {
         let low = Vector(repeating: -87.3), high = Vector(repeating: 88.3)
         // Clamp with selects (the generic pointwise min/max are not inlined).
-        let x = x0.replacing(with: low, where: x0 .< low).replacing(with: high, where: x0 .> high)
+        // NaN lanes fail `.>` and take the low bound, as in the scalar version.
+        let clampedLow = low.replacing(with: x0, where: x0 .> low)
+        let x = clampedLow.replacing(with: high, where: clampedLow .> high)
         let shifted = x * 1.442_695_04 + (12_582_912 + 127)
         let n = shifted - (12_582_912 + 127)
         let r = (x - n * 0.693_145_75) - n * 1.428_606_8e-6

@@ -1,4 +1,7 @@
 import COpenBLAS
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Process-wide settings for fast tensor code.
 public enum Runtime {
@@ -13,6 +16,9 @@ public enum Runtime {
         _ = mallopt(-3 /* M_MMAP_THRESHOLD */, 32 << 20)
         _ = mallopt(-1 /* M_TRIM_THRESHOLD */, 1 << 30)
         _ = mallopt(-2 /* M_TOP_PAD */, 64 << 20)
+        // A file-size limit (`ulimit -f`) makes an oversized write fail with EFBIG, reported as a
+        // clear error, instead of killing the process.
+        signal(SIGXFSZ, SIG_IGN)
         #endif
         sift_flush_denormals()
         if let threads { Threads.set(threads) } else { Threads.set(Threads.count) }

@@ -24,6 +24,7 @@ struct EvalCommand: ParsableCommand {
     func validate() throws {
         guard Solver(rawValue: solver) != nil else { throw ValidationError("--solver must be one of \(Solver.allCases.map(\.rawValue).joined(separator: ", ")), got '\(solver)'") }
         guard perClass >= 1, steps >= 1 else { throw ValidationError("--per-class and --steps must be positive") }
+        if let problem = Denoiser.guidanceProblem(Double(guidance)) { throw ValidationError("--guidance: \(problem)") }
     }
 
     func run() throws {

@@ -22,8 +22,12 @@ struct EvaluateCommand: ParsableCommand {
     @Option(help: "Only these cell ids (comma list).") var cells: String?
     @Option(help: "Threads for Sift's loops and OpenBLAS (default: all cores).") var threads: Int?
 
+    func validate() throws {
+        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
+    }
+
     func run() throws {
-        if let threads { Threads.set(max(1, threads)) }
+        if let threads { Threads.set(threads) }
         let store = ResultStore(root: URL(fileURLWithPath: results))
         let finished = try store.finishedCells()
         guard !finished.isEmpty else { throw ValidationError("\(results): no finished cells") }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import SiftExperiments
 import SiftReport
 
 /// `sift report Results/<name>`: SVG plots of metrics against compute and an HTML page.
@@ -36,6 +37,7 @@ struct ReportCommand: ParsableCommand {
             return
         }
         guard let results else { throw ValidationError("give a results folder (Results/<name>) or --figures FILE") }
+        try refreshSummary(URL(fileURLWithPath: results))
         if let table {
             print(MarkdownTable.render(try Report.rows(URL(fileURLWithPath: results)), columns: table.split(separator: ",").map(String.init)), terminator: "")
             return
@@ -51,5 +53,13 @@ struct ReportCommand: ParsableCommand {
         options.pairedTest = PairedComparisons(experiments: [folder] + (options.baseline.map { [$0] } ?? [])).test
         let files = try Report.build(results: folder, out: out.map { URL(fileURLWithPath: $0) } ?? folder.appendingPathComponent("report"), options: options)
         for f in files { print("wrote \(f.path)") }
+    }
+
+    /// Rebuilds the summary from the cell folders when they are here (a killed run wrote none, or
+    /// an older one), so the report shows every finished cell; a read-only folder keeps its summary.
+    func refreshSummary(_ folder: URL) throws {
+        let store = ResultStore(root: folder)
+        guard FileManager.default.isWritableFile(atPath: folder.path), !(try store.finishedRecords()).isEmpty else { return }
+        try store.rebuildSummary()
     }
 }

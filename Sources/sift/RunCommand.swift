@@ -19,8 +19,13 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Threads for Sift's loops and OpenBLAS (default: all cores).") var threads: Int?
     @Option(help: .hidden) var cells: String?
 
+    func validate() throws {
+        guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1, got \(jobs)") }
+        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
+    }
+
     func run() throws {
-        if let threads { Threads.set(max(1, threads)) }
+        if let threads { Threads.set(threads) }
         let text: String
         do { text = try String(contentsOfFile: file, encoding: .utf8) } catch {
             throw ValidationError("\(file): cannot read the experiment file (\(error.localizedDescription))")
@@ -39,33 +44,52 @@ struct RunCommand: ParsableCommand {
         }
         if let cells { let ids = Set(cells.split(separator: ",").map(String.init)); selected = selected.filter { ids.contains($0.id) } }
         let store = ResultStore(root: URL(fileURLWithPath: results).appendingPathComponent(name))
+        var options = ExperimentRunner.Options()
+        options.force = force
+        options.only = Set(selected.map(\.id))
+        options.source = file
+        options.provenance = ["sift_version": SiftVersion.string, "git_commit": gitCommit() ?? "unknown",
+                              "command": CommandLine.arguments.joined(separator: " ")]
+        let runner = ExperimentRunner(cells: expanded, store: store, options: options, progress: ProgressReporter())
         if dryRun {
+            try runner.preflight()
+            try store.checkOwner(ExperimentManifest(source: ExperimentManifest.sourcePath(file), cells: expanded.map(\.id)))
             var table = TextTable(["#", "cell", "status"] + (expanded.first?.axes.map(\.key) ?? []))
             for cell in selected {
-                table.add(["\(cell.index)", cell.id, store.isFinished(cell.id) ? (force ? "finished (will rerun)" : "finished") : "to run"] + cell.axes.map(\.value))
+                let status = !store.isFinished(cell.id) ? "to run" : !runner.isUpToDate(cell) ? "stale (weights changed; will rerun)" : force ? "finished (will rerun)" : "finished"
+                table.add(["\(cell.index)", cell.id, status] + cell.axes.map(\.value))
             }
             print(table.render())
             print("\(selected.count) of \(expanded.count) cells selected; results in \(store.root.path)")
             return
         }
-        var options = ExperimentRunner.Options()
-        options.force = force
-        options.only = Set(selected.map(\.id))
-        options.provenance = ["sift_version": SiftVersion.string, "git_commit": gitCommit() ?? "unknown",
-                              "command": CommandLine.arguments.joined(separator: " ")]
-        let runner = ExperimentRunner(cells: expanded, store: store, options: options, progress: ProgressReporter())
-        if jobs > 1 && cells == nil {
-            try runInChildren(runner)
-            try store.rebuildSummary()
-        } else {
-            try runner.run()
+        try runner.preflight()
+        try store.checkOwner(ExperimentManifest(source: ExperimentManifest.sourcePath(file), cells: expanded.map(\.id)))
+        if cells != nil { ParentWatch.startIfWorker() }
+        CellLock.discardUnfinishedOnSignals()
+        do {
+            if jobs > 1 && cells == nil {
+                try runInChildren(runner)
+                try store.rebuildSummary()
+            } else {
+                try runner.run()
+            }
+        } catch let error as RunFailure { throw error } catch { throw RunFailure(underlying: error) }
+        if cells == nil {
+            printTable(store: store, cells: selected)
+            let stale = try store.staleCells()
+            if !stale.isEmpty {
+                print("\(stale.count) finished cell\(stale.count == 1 ? "" : "s") in \(store.root.path) \(stale.count == 1 ? "is" : "are") not in this expansion (stale, left out of the summary): \(stale.prefix(8).joined(separator: ", "))\(stale.count > 8 ? ", …" : "")")
+            }
         }
-        if cells == nil { printTable(store: store, cells: selected) }
+        let unfinished = selected.filter { !store.isFinished($0.id) }.count
+        if unfinished > 0 { throw IncompleteRun(held: unfinished, results: store.root.path) }
     }
 
     /// Splits the pending groups over `jobs` child processes (`--cells`), each with cores/jobs threads.
     func runInChildren(_ runner: ExperimentRunner) throws {
         try runner.store.prepare()
+        try runner.store.claim(ExperimentManifest(source: ExperimentManifest.sourcePath(file), cells: runner.cells.map(\.id)))
         let groups = ExperimentRunner.groups(runner.pending)
         let perJob = max(1, ProcessInfo.processInfo.activeProcessorCount / jobs)
         var processes = [Process]()
@@ -75,19 +99,22 @@ struct RunCommand: ParsableCommand {
             p.executableURL = URL(fileURLWithPath: "/proc/self/exe")
             p.arguments = ["run", file] + overrides + ["--results", results, "--threads", "\(perJob)", "--cells", ids.joined(separator: ",")]
                 + (force ? ["--force"] : [])
+            p.environment = ProcessInfo.processInfo.environment.merging([ParentWatch.variable: "\(getpid())"]) { $1 }
             try p.run()
             processes.append(p)
         }
         for p in processes { p.waitUntilExit() }
-        if let failed = processes.first(where: { $0.terminationStatus != 0 }) {
-            throw ValidationError("a job failed with status \(failed.terminationStatus); rerun to finish the missing cells")
+        // A worker that found cells held by another run (exit 3) is not a failure: the count of
+        // unfinished cells says so afterwards.
+        if let failed = processes.first(where: { $0.terminationStatus != 0 && $0.terminationStatus != ExitStatus.incomplete }) {
+            throw RunFailure(underlying: WorkerFailure(status: failed.terminationStatus, reason: failed.terminationReason == .uncaughtSignal ? "signal" : "exit"))
         }
     }
 
     func printTable(store: ResultStore, cells: [ExperimentCell]) {
         guard let rows = try? store.finishedRecords() else { return }
         let byCell = Dictionary(rows.map { ($0.cell, $0) }, uniquingKeysWith: { a, _ in a })
-        var table = TextTable(["cell"] + (cells.first?.axes.map(\.key) ?? []) + ["NFE/sample", "GFLOP/sample", "score", "FID", "IS", "precision", "recall", "search s"])
+        var table = TextTable(["cell"] + (cells.first?.axes.map(\.key) ?? []) + ["NFE/sample", "GFLOP/sample", "score", "FID", "IS", "precision", "recall", "cell s"])
         for cell in cells {
             guard let r = byCell[cell.id] else { continue }
             func num(_ v: Double?, _ d: Int) -> String { v.map { fmt($0, d) } ?? "" }
@@ -102,7 +129,7 @@ struct RunCommand: ParsableCommand {
                        metric(r.metrics.precision, "precision", 3), metric(r.metrics.recall, "recall", 3), num(r.ledger.seconds, 1)])
         }
         print(table.render())
-        print("[…]: 95 % bootstrap intervals (none for FID below 128 samples); results: \(store.root.path) (summary.jsonl, summary.csv, one folder per cell)")
+        print("[…]: 95 % bootstrap intervals (none for FID below 128 samples); cell s: the seconds the cell's ledger charges it (a shared pool's time apportioned by candidates); results: \(store.root.path) (summary.jsonl, summary.csv, one folder per cell)")
     }
 
     func gitCommit() -> String? {
@@ -117,4 +144,11 @@ struct RunCommand: ParsableCommand {
         let out = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
         return p.terminationStatus == 0 && !out.isEmpty ? out : nil
     }
+}
+
+/// A `--jobs` worker that ended with an error or a signal.
+struct WorkerFailure: Error, CustomStringConvertible {
+    let status: Int32
+    let reason: String
+    var description: String { reason == "signal" ? "a job was killed by signal \(status)" : "a job failed with status \(status)" }
 }

@@ -20,6 +20,7 @@ struct SampleCommand: ParsableCommand {
     func validate() throws {
         guard Solver(rawValue: solver) != nil else { throw ValidationError("--solver must be one of \(Solver.allCases.map(\.rawValue).joined(separator: ", ")), got '\(solver)'") }
         guard count > 0, steps > 0 else { throw ValidationError("--count and --steps must be positive") }
+        if let problem = Denoiser.guidanceProblem(Double(guidance)) { throw ValidationError("--guidance: \(problem)") }
         if let c = classIndex, !(0..<10).contains(c) { throw ValidationError("--class must be in 0...9, got \(c)") }
     }
 

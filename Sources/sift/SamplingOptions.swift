@@ -20,6 +20,7 @@ struct SamplingOptions: ParsableArguments {
         guard perClass >= 1, searchSteps >= 1, finalSteps >= 1, batchSize >= 1 else {
             throw ValidationError("--per-class, --search-steps, --final-steps and --batch-size must be positive")
         }
+        if let problem = Denoiser.guidanceProblem(Double(guidance)) { throw ValidationError("--guidance: \(problem)") }
     }
 
     var settings: SamplingSettings {

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import SiftTensor
 
 /// `sift`: inference-time scaling of diffusion models, on a CPU.
@@ -11,15 +12,29 @@ struct Sift: ParsableCommand {
         subcommands: [RunCommand.self, ReportCommand.self, TrainCommand.self, SampleCommand.self, EvalCommand.self, SearchCommand.self, CompareCommand.self, EvaluateCommand.self, CorrelateCommand.self, MetricsCommand.self, ModelsCommand.self, EvalClassifierCommand.self, BenchCommand.self, DatasetCommand.self])
 
     static func main() {
+        unblockTerminationSignals()
         BLASCore.relaunchWithBestKernels()
         Runtime.configure()
-        do {
-            var command = try parseAsRoot()
-            try command.run()
-        } catch {
-            exit(withError: error)
+        var command: ParsableCommand
+        // Parse errors are usage errors: the message with the usage (exit 64); `--help` exits 0.
+        do { command = try parseAsRoot() } catch { exit(withError: error) }
+        do { try command.run() } catch {
+            if let clean = error as? CleanExit { exit(withError: clean) }
+            FileHandle.standardError.write(Data("Error: \(message(for: error))\n".utf8))
+            Foundation.exit(ExitStatus.code(for: error))
         }
     }
+}
+
+/// A parent may start `sift` with SIGINT and SIGTERM blocked (a thread of a test runner or a job
+/// scheduler; the mask is inherited): unblocked before any thread starts, so that an interrupt
+/// always stops the run as documented (exit 130 / 143) instead of staying pending forever.
+func unblockTerminationSignals() {
+    var set = sigset_t()
+    sigemptyset(&set)
+    sigaddset(&set, SIGINT)
+    sigaddset(&set, SIGTERM)
+    sigprocmask(SIG_UNBLOCK, &set, nil)
 }
 
 /// The tool's version, recorded in results for provenance.

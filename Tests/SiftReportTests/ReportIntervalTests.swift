@@ -12,6 +12,24 @@ import SiftUtilities
         return folder
     }
 
+    /// CRLF summaries read like LF ones; bytes that are not UTF-8 are named as such; a series
+    /// column that no row has is refused with the columns there are.
+    @Test func summaryReadingAndSeriesColumnErrors() throws {
+        let rows = [#"{"cell":"a","axis.verifier":"v","ledger.nfe_per_sample":49,"fid":3.0}"#, #"{"cell":"b","axis.verifier":"w","ledger.nfe_per_sample":49,"fid":4.0}"#]
+        let crlf = try Self.folder([rows.joined(separator: "\r\n") + "\r\n"])
+        #expect(try Report.rows(crlf).map { $0["cell"] as? String } == ["a", "b"])
+        let binary = try Self.folder([])
+        try Data([0x7B, 0xFF, 0xFE, 0x7D]).write(to: binary.appendingPathComponent("summary.jsonl"))
+        #expect(throws: ReportError.self) { try Report.rows(binary) }
+        do { _ = try Report.rows(binary) } catch { #expect("\(error)".contains("is not UTF-8 text")) }
+        var options = Report.Options()
+        options.series = "axis.bogus"
+        do {
+            _ = try Report.build(results: crlf, out: crlf.appendingPathComponent("report"), options: options)
+            Issue.record("bogus series accepted")
+        } catch { #expect("\(error)".contains("--series 'axis.bogus' is not a column") && "\(error)".contains("axis.verifier"), "\(error)") }
+    }
+
     @Test func pointsCarryTheirIntervalsAndThePlotDrawsBars() throws {
         let rows = [
             #"{"cell":"a","budget_name":"candidates","axis.algorithm.candidates":"1","ledger.nfe_per_sample":49,"fid":300,"fid.ci_low":280,"fid.ci_high":330}"#,

@@ -15,6 +15,12 @@ import Testing
         #expect(FastMath.exp(0) == 1)
         #expect(FastMath.exp(-1000) >= 0 && FastMath.exp(-1000) < 1e-37)
         #expect(FastMath.exp(1000).isFinite)
+        // NaN takes the low clamp instead of trapping in the exponent conversion (a NaN guidance
+        // scale once crashed softmax here); the NaN is caught where samples are checked.
+        #expect(FastMath.exp(.nan) < 1e-37 && FastMath.exp(-.infinity) < 1e-37 && FastMath.exp(.infinity).isFinite)
+        var row: [Float] = [.nan, 1, 2, .nan]
+        row.withUnsafeMutableBufferPointer { RowKernels.softmax($0.baseAddress!, 4) }
+        #expect(row.count == 4)
     }
 
     @Test func tanhAgainstLibm() {

@@ -59,6 +59,11 @@ public struct PathSearch: SearchAlgorithm {
             try ParameterError.require(forward > 0, "forward", "a positive step Δf", got: forward)
             try ParameterError.require(backward > forward, "backward", "a step Δb larger than Δf = \(forward)", got: backward)
             try ParameterError.require(sigma + forward <= 1, "forward", "at most 1 − σ (σ + Δf ≤ 1, σ = \(sigma))", got: forward)
+            // Each round lowers the level by Δb − Δf: bound the rounds before `levels` counts them.
+            let rounds = sigma > Self.dataLevel ? (sigma / (backward - forward)).rounded(.up) : 0
+            try ParameterError.require(rounds <= Double(Self.maxRounds), "backward",
+                                       "a step with Δb − Δf ≥ σ/\(Self.maxRounds) = \(sigma / Double(Self.maxRounds)) (at most \(Self.maxRounds) rounds; Δf = \(forward))",
+                                       got: backward)
             try ParameterError.require(length >= 1, "length", "a positive number of solver steps", got: length)
         }
 
@@ -72,13 +77,19 @@ public struct PathSearch: SearchAlgorithm {
             }
         }
 
-        /// The levels σ after each round, ending at 0.
+        /// Most rounds a search may take (σ / (Δb − Δf), rounded up).
+        public static let maxRounds = 1_000
+        /// Levels below this are data.
+        static let dataLevel = 1e-9
+
+        /// The levels σ after each round, ending at 0 (at most ``maxRounds``).
         public var levels: [Double] {
             var out = [Double](), s = sigma
-            while s > 1e-9 {
+            while s > Self.dataLevel && out.count < Self.maxRounds {
                 s = max(s + forward - backward, 0)
-                out.append(s < 1e-9 ? 0 : s)
+                out.append(s < Self.dataLevel ? 0 : s)
             }
+            if let last = out.last, last > 0 { out[out.count - 1] = 0 }
             return out
         }
 
@@ -126,6 +137,12 @@ public struct PathSearch: SearchAlgorithm {
 
     /// The levels σ after each round, ending at 0.
     public var levels: [Double] { parameters.levels }
+
+    /// Initial paths, then every round's re-noised candidates, at every width.
+    public func plannedGenerations(_ task: SearchTask, settings: SamplingSettings) -> Int? {
+        let rounds = parameters.levels.count
+        return budgets.reduce(0) { $0 + task.count * parameters.paths * (1 + rounds * $1) }
+    }
 
     /// Denoiser calls per slot (before guidance doubling) at width `m`.
     public func calls(width m: Int, searchSteps: Int, solver: Solver) -> Int {

@@ -58,17 +58,33 @@ public final class VerifierFactory {
         return r
     }
 
+    /// The zoo network a single (validated) verifier reads.
+    static func networkName(_ name: String) -> String {
+        switch name {
+        case "fid-oracle", "is-oracle": return "eval-cnn"
+        case "clf-mlp", "clf-vit": return name
+        case "self-similarity": return "clf-vit"
+        default: return String(name.dropFirst("self-similarity:".count))
+        }
+    }
+
+    /// The zoo networks the verifier of `spec` loads (its members' for an ensemble).
+    public static func networks(spec: String) throws -> [String] {
+        let names = try parseEnsemble(spec)?.1 ?? [spec]
+        for name in names { try validate(name) }
+        return Array(Set(names.map(networkName))).sorted()
+    }
+
     /// A fresh verifier (verifiers carry running state and costs: one per search).
     public func make(_ name: String) throws -> Verifier {
         try Self.validate(name)
+        let net = try network(Self.networkName(name))
         switch name {
-        case "fid-oracle": return FIDOracleVerifier(evaluationNetwork: try network("eval-cnn"), reference: try referenceSet().frechet)
-        case "is-oracle": return InceptionOracleVerifier(evaluationNetwork: try network("eval-cnn"))
-        case "clf-mlp", "clf-vit": return ClassLogitVerifier(name: name, classifier: try network(name))
-        case "self-similarity": return SelfSimilarityVerifier(network: try network("clf-vit"))
-        default:
-            let net = String(name.dropFirst("self-similarity:".count))
-            return SelfSimilarityVerifier(network: try network(net), name: name)
+        case "fid-oracle": return FIDOracleVerifier(evaluationNetwork: net, reference: try referenceSet().frechet)
+        case "is-oracle": return InceptionOracleVerifier(evaluationNetwork: net)
+        case "clf-mlp", "clf-vit": return ClassLogitVerifier(name: name, classifier: net)
+        case "self-similarity": return SelfSimilarityVerifier(network: net)
+        default: return SelfSimilarityVerifier(network: net, name: name)
         }
     }
 
