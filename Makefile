@@ -13,7 +13,7 @@ BLAS_CORE := $(shell f=$$(grep -m1 '^flags' /proc/cpuinfo 2>/dev/null); \
   if echo "$$f" | grep -q avx512bw && echo "$$f" | grep -q avx512vl && echo "$$f" | grep -q avx512dq; then echo SkylakeX; \
   elif echo "$$f" | grep -q avx2; then echo Haswell; fi)
 
-.PHONY: quickstart demo bench figures test deps build clean
+.PHONY: quickstart demo bench figures test deps build clean fuzz fuzz-build fuzz-smoke
 
 deps:
 	@missing=""; for p in $(APT_PACKAGES); do \
@@ -58,6 +58,29 @@ test: deps
 	$(SWIFT) build --build-tests $(TEST_FLAGS)
 	OPENBLAS_CORETYPE=$(BLAS_CORE) OPENBLAS_THREAD_TIMEOUT=$${OPENBLAS_THREAD_TIMEOUT:-20} \
 	  $(SWIFT) test --skip-build --no-parallel $(TEST_FLAGS)
+
+# Fuzzing the loaders with libFuzzer + AddressSanitizer (a separate build in .build-fuzz): each
+# target runs until FUZZ_RUNS executions or FUZZ_SECONDS seconds, whichever comes first, from its
+# committed seed corpus (Tests/Fuzz/<target>/corpus; new inputs go to .build-fuzz/corpus/<target>,
+# crashes to .build-fuzz/crashes/). `make fuzz-smoke` is a one-minute pass of every target.
+FUZZ_TARGETS := safetensors idx npy png experiment summary csv
+FUZZ_RUNS ?= 1000000
+FUZZ_SECONDS ?= 600
+FUZZ_BIN := .build-fuzz/release/sift-fuzz
+
+fuzz-build: deps
+	$(SWIFT) build -c release --product sift-fuzz --scratch-path .build-fuzz -Xswiftc -sanitize=fuzzer,address -Xswiftc -DSIFT_FUZZ
+
+fuzz: fuzz-build
+	@for t in $(FUZZ_TARGETS); do \
+	  mkdir -p .build-fuzz/corpus/$$t .build-fuzz/crashes; \
+	  echo "== $$t"; \
+	  SIFT_FUZZ_TARGET=$$t $(FUZZ_BIN) .build-fuzz/corpus/$$t Tests/Fuzz/$$t/corpus -runs=$(FUZZ_RUNS) -max_total_time=$(FUZZ_SECONDS) \
+	    -max_len=65536 -timeout=10 -rss_limit_mb=2048 -artifact_prefix=.build-fuzz/crashes/$$t- -print_final_stats=1 || exit 1; \
+	done
+
+fuzz-smoke:
+	$(MAKE) fuzz FUZZ_SECONDS=8
 
 clean:
 	rm -rf .build Results/demo Results/quickstart

@@ -41,6 +41,11 @@ let libraries: [Target] = [
 // MARK: - The `sift` command
 
 let executables: [Target] = [
+    // Fuzz harnesses of the loaders (`make fuzz`); without libFuzzer, a replayer of their corpora.
+    .executableTarget(
+        name: "sift-fuzz",
+        dependencies: ["SiftUtilities", "SiftNN", "SiftData", "SiftMetrics", "SiftExperiments", "SiftReport"],
+        swiftSettings: optimised),
     .executableTarget(
         name: "sift",
         dependencies: [

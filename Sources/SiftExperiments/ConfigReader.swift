@@ -33,7 +33,8 @@ struct ConfigReader {
     func string(_ key: String, default value: String) throws -> String { try string(key) ?? value }
 
     func requiredString(_ key: String) throws -> String {
-        guard let s = try string(key), !s.isEmpty else { throw ConfigError(tree.origin, "missing key '\(name(key))'") }
+        guard let (s, origin) = try scalar(key) else { throw ConfigError(tree.origin, "missing key '\(name(key))'") }
+        guard !s.isEmpty else { throw ConfigError(origin, "'\(name(key))' must not be empty") }
         return s
     }
 

@@ -82,7 +82,15 @@ public enum ExperimentExpansion {
                 tree = tree.setting(o.path, to: o.values[0])
             }
         }
-        // The cartesian product, first axis slowest.
+        // The cartesian product, first axis slowest (bounded before it is built).
+        var count = 1
+        for axis in axes {
+            let (product, overflow) = count.multipliedReportingOverflow(by: axis.rows.count)
+            guard !overflow, product <= maxCells else {
+                throw ConfigError(axis.origin, "the grid expands to more than \(maxCells) cells; split the experiment")
+            }
+            count = product
+        }
         var combinations: [[Int]] = [[]]
         for axis in axes { combinations = combinations.flatMap { c in (0..<axis.rows.count).map { c + [$0] } } }
         let cells = try combinations.enumerated().map { index, combination in
@@ -118,6 +126,9 @@ public enum ExperimentExpansion {
             throw ConfigError(origin, "cells \(earlier.index) and \(cell.index) resolve to the same configuration (id \(cell.id); \(what)): list each value once")
         }
     }
+
+    /// The most cells one experiment file may expand to.
+    public static let maxCells = 100_000
 
     static func dotted(_ key: String) -> [String] { key.split(separator: ".").map(String.init) }
 

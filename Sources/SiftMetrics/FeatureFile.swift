@@ -15,7 +15,11 @@ public struct FeatureFileError: Error, CustomStringConvertible, Equatable {
 public enum FeatureFile {
     /// Reads `.npy` by its magic bytes, anything else as CSV.
     public static func read(_ path: String) throws(FeatureFileError) -> FeatureMatrix {
-        let data = try contents(path)
+        try decode(try contents(path), path: path)
+    }
+
+    /// Decodes `.npy` (by its magic bytes) or CSV bytes; `path` names them in errors.
+    public static func decode(_ data: Data, path: String) throws(FeatureFileError) -> FeatureMatrix {
         let matrix = data.starts(with: npyMagic) ? try readNPY(data, path: path) : try readCSV(data, path: path).matrix
         guard matrix.rows > 0, matrix.columns > 0 else {
             throw FeatureFileError(path: path, problem: "holds no features (\(matrix.rows) rows × \(matrix.columns) columns)")

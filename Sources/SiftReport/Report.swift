@@ -109,14 +109,22 @@ public enum Report {
         guard let data = FileManager.default.contents(atPath: url.path) else {
             throw ReportError("\(url.path): cannot read (run the experiment first)")
         }
-        guard let text = String(data: data, encoding: .utf8) else { throw ReportError("\(url.path): is not UTF-8 text") }
-        // Lines end in LF or CRLF (a file edited on Windows).
-        return try text.split(whereSeparator: \.isNewline).enumerated().map { i, line in
+        return try rows(data: data, source: url.path)
+    }
+
+    /// Rows of summary.jsonl bytes (`source` names them in errors): one JSON object per line, LF
+    /// or CRLF line ends (a file edited on Windows), blank lines skipped.
+    public static func rows(data: Data, source: String) throws -> [[String: Any]] {
+        guard let text = String(data: data, encoding: .utf8) else { throw ReportError("\(source): is not UTF-8 text") }
+        var rows = [[String: Any]]()
+        for (i, line) in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated()
+        where !line.allSatisfy(\.isWhitespace) {
             guard let row = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else {
-                throw ReportError("\(url.path):\(i + 1): not a JSON object")
+                throw ReportError("\(source):\(i + 1): not a JSON object")
             }
-            return row
+            rows.append(row)
         }
+        return rows
     }
 
     /// Series of (x, y) for `metric` from `rows`, grouped by the series key, each point with its

@@ -53,3 +53,23 @@ import Testing
         }
     }
 }
+
+/// Every committed fuzz input (seeds and the crashes fuzzing found, `Tests/Fuzz/<target>/corpus`)
+/// replays through its loader without a crash (the `sift-fuzz` replayer, built without libFuzzer).
+@Suite struct FuzzCorpusReplayTests {
+    @Test(arguments: ["safetensors", "idx", "npy", "png", "experiment", "summary", "csv"])
+    func corpusReplaysWithoutACrash(target: String) throws {
+        let corpus = CommittedCellIDTests.root.appendingPathComponent("Tests/Fuzz/\(target)/corpus")
+        let files = try FileManager.default.contentsOfDirectory(atPath: corpus.path)
+        #expect(!files.isEmpty)
+        let p = Process()
+        p.executableURL = TinyExperiment.sift.deletingLastPathComponent().appendingPathComponent("sift-fuzz")
+        p.arguments = [target, corpus.path]
+        let out = Pipe()
+        p.standardOutput = out
+        try p.run()
+        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 0 && text == "\(target): \(files.count) inputs, no crash\n", "\(p.terminationStatus) \(text)")
+    }
+}

@@ -49,6 +49,12 @@ import Testing
         #expect(message(baseYAML + "\ngrid:\n  algorithm.candidates: [1, 2]\n") == "no error")
     }
 
+    @Test func emptyRequiredValuesAndHugeGridsAreRefusedAtTheirPosition() {
+        #expect(message(baseYAML, ["model="]) == "override 'model=': 'model' must not be empty")
+        let values = "[" + (1...400).map(String.init).joined(separator: ", ") + "]"
+        #expect(message(baseYAML + "\ngrid:\n  seed: \(values)\n  sampler.final_steps: \(values)\n").hasSuffix("the grid expands to more than 100000 cells; split the experiment"))
+    }
+
     @Test func tildeRemovesAKey() throws {
         let cells = try expand(baseYAML, ["algorithm.kind=zero-order", "~algorithm.candidates", "algorithm.iterations=1,2"])
         #expect(cells.map(\.config.algorithm.kind) == ["zero-order", "zero-order"])
