@@ -13,7 +13,7 @@ BLAS_CORE := $(shell f=$$(grep -m1 '^flags' /proc/cpuinfo 2>/dev/null); \
   if echo "$$f" | grep -q avx512bw && echo "$$f" | grep -q avx512vl && echo "$$f" | grep -q avx512dq; then echo SkylakeX; \
   elif echo "$$f" | grep -q avx2; then echo Haswell; fi)
 
-.PHONY: quickstart demo bench figures test deps build clean fuzz fuzz-build fuzz-smoke
+.PHONY: quickstart demo bench bench-torch figures test deps build clean fuzz fuzz-build fuzz-smoke
 
 deps:
 	@missing=""; for p in $(APT_PACKAGES); do \
@@ -58,6 +58,11 @@ test: deps
 	$(SWIFT) build --build-tests $(TEST_FLAGS)
 	OPENBLAS_CORETYPE=$(BLAS_CORE) OPENBLAS_THREAD_TIMEOUT=$${OPENBLAS_THREAD_TIMEOUT:-20} \
 	  $(SWIFT) test --skip-build --no-parallel $(TEST_FLAGS)
+
+# Sift against PyTorch on the same SiT configurations, interleaved (optional: needs `pip install torch`).
+bench-torch: build
+	@python3 -c "import torch" 2>/dev/null || { echo "bench-torch needs PyTorch: pip install torch"; exit 1; }
+	python3 bench/torch_sit.py --sift $(SIFT)
 
 # Fuzzing the loaders with libFuzzer + AddressSanitizer (a separate build in .build-fuzz): each
 # target runs until FUZZ_RUNS executions or FUZZ_SECONDS seconds, whichever comes first, from its

@@ -16,9 +16,18 @@ public final class SiTInference {
     private var condition: [Float] = [], modulation: [Float] = [], scratch: [Float] = []
     private var frequencies: [Float] = [], timeHidden: [Float] = []
 
+    /// When set, the wall time of every stage is added to it (a bench breakdown; off by default).
+    public var profile: StageProfile?
+
     public init(model: SiT) {
         self.model = model
         config = model.config
+    }
+
+    /// Runs `body` as stage `name` of the profile, if any.
+    @inline(__always)
+    private func stage(_ name: String, _ body: () -> Void) {
+        if let profile { profile.time(name, body) } else { body() }
     }
 
     private func reserve(_ n: Int) {
@@ -50,6 +59,7 @@ public final class SiTInference {
             x.data.withUnsafeBufferPointer { forward(x: $0.baseAddress!, t: t, labels: labels, n: n, out: buffer.baseAddress!) }
             count = x.count
         }
+        profile?.endCall()
         return Tensor(out, shape: x.shape)
     }
 
@@ -58,6 +68,7 @@ public final class SiTInference {
         let c = config, d = c.width, tokens = c.tokens, rows = n * tokens, g = c.gridSize, p = c.patch
         let pv = c.patchValues, ch = c.channels, size = c.imageSize
         // 1. Patchify (C, p_row, p_col) and embed; add the fixed positions.
+        stage("embed") {
         patches.withUnsafeMutableBufferPointer { pp in
             for i in 0..<n { for gy in 0..<g { for gx in 0..<g {
                 let row = pp.baseAddress! + ((i * tokens) + gy * g + gx) * pv
@@ -72,7 +83,9 @@ public final class SiTInference {
                 for i in 0..<n { for j in 0..<(tokens * d) { ph[i * tokens * d + j] += pos[j] } }
             }
         }
+        }
         // 2. Conditioning SiLU(t_emb + y_emb).
+        stage("conditioning") {
         let freq = SinCos.timesteps(t, dim: c.frequencySize)
         frequencies.replaceSubrange(0..<freq.count, with: freq)
         linear(frequencies, rows: n, weight: model.timeMLP1.weight.data, bias: model.timeMLP1.bias?.data, inF: c.frequencySize, outF: d, into: &timeHidden)
@@ -81,24 +94,28 @@ public final class SiTInference {
         model.labelTable.data.withUnsafeBufferPointer { table in
             for i in 0..<n { for k in 0..<d { condition[i * d + k] = Activations.silu(condition[i * d + k] + table[labels[i] * d + k]) } }
         }
+        }
         // 3. Blocks.
         for block in model.blocks {
-            linear(condition, rows: n, weight: block.modulation.weight.data, bias: block.modulation.bias?.data, inF: d, outF: 6 * d, into: &modulation)
-            normModulate(rows: rows, d: d, shiftOffset: 0, scaleOffset: d, stride: 6 * d)
-            linear(normed, rows: rows, weight: block.attentionQKV.weight.data, bias: block.attentionQKV.bias?.data, inF: d, outF: 3 * d, into: &qkv)
-            attention(n: n, heads: c.heads, tokens: tokens, d: d)
-            linear(attended, rows: rows, weight: block.attentionProj.weight.data, bias: block.attentionProj.bias?.data, inF: d, outF: d, into: &projected)
-            addGated(gateOffset: 2 * d, stride: 6 * d, n: n, tokens: tokens, d: d)
-            normModulate(rows: rows, d: d, shiftOffset: 3 * d, scaleOffset: 4 * d, stride: 6 * d)
-            linear(normed, rows: rows, weight: block.mlp1.weight.data, bias: block.mlp1.bias?.data, inF: d, outF: c.hidden, into: &mlp)
-            mlp.withUnsafeMutableBufferPointer { pm in
-                let count = rows * c.hidden
-                Kernels.map(UnaryOps.GELU(), UnsafePointer(pm.baseAddress!), pm.baseAddress!, count: count)
+            stage("adaLN linear") { linear(condition, rows: n, weight: block.modulation.weight.data, bias: block.modulation.bias?.data, inF: d, outF: 6 * d, into: &modulation) }
+            stage("layer norm + modulate") { normModulate(rows: rows, d: d, shiftOffset: 0, scaleOffset: d, stride: 6 * d) }
+            stage("qkv GEMM") { linear(normed, rows: rows, weight: block.attentionQKV.weight.data, bias: block.attentionQKV.bias?.data, inF: d, outF: 3 * d, into: &qkv) }
+            stage("attention") { attention(n: n, heads: c.heads, tokens: tokens, d: d) }
+            stage("proj GEMM") { linear(attended, rows: rows, weight: block.attentionProj.weight.data, bias: block.attentionProj.bias?.data, inF: d, outF: d, into: &projected) }
+            stage("gated residual") { addGated(gateOffset: 2 * d, stride: 6 * d, n: n, tokens: tokens, d: d) }
+            stage("layer norm + modulate") { normModulate(rows: rows, d: d, shiftOffset: 3 * d, scaleOffset: 4 * d, stride: 6 * d) }
+            stage("MLP fc1 GEMM") { linear(normed, rows: rows, weight: block.mlp1.weight.data, bias: block.mlp1.bias?.data, inF: d, outF: c.hidden, into: &mlp) }
+            stage("GELU") {
+                mlp.withUnsafeMutableBufferPointer { pm in
+                    let count = rows * c.hidden
+                    Kernels.map(UnaryOps.GELU(), UnsafePointer(pm.baseAddress!), pm.baseAddress!, count: count)
+                }
             }
-            linear(mlp, rows: rows, weight: block.mlp2.weight.data, bias: block.mlp2.bias?.data, inF: c.hidden, outF: d, into: &projected)
-            addGated(gateOffset: 5 * d, stride: 6 * d, n: n, tokens: tokens, d: d)
+            stage("MLP fc2 GEMM") { linear(mlp, rows: rows, weight: block.mlp2.weight.data, bias: block.mlp2.bias?.data, inF: c.hidden, outF: d, into: &projected) }
+            stage("gated residual") { addGated(gateOffset: 5 * d, stride: 6 * d, n: n, tokens: tokens, d: d) }
         }
         // 4. Final layer and unpatchify (token values are p_row, p_col, C).
+        stage("final layer") {
         linear(condition, rows: n, weight: model.finalModulation.weight.data, bias: model.finalModulation.bias?.data, inF: d, outF: 2 * d, into: &modulation)
         normModulate(rows: rows, d: d, shiftOffset: 0, scaleOffset: d, stride: 2 * d)
         linear(normed, rows: rows, weight: model.finalLinear.weight.data, bias: model.finalLinear.bias?.data, inF: d, outF: pv, into: &tokensOut)
@@ -109,6 +126,7 @@ public final class SiTInference {
                     out[((i * ch + cc) * size + gy * p + py) * size + gx * p + px] = row[(py * p + px) * ch + cc]
                 } } }
             } } }
+        }
         }
     }
 

@@ -13,7 +13,7 @@ struct ModelBench: ParsableCommand {
     @Option(help: "Comma-separated model names.") var models: String = "sit-s,sit-b,sit-l"
     @Flag(help: "Only the training measurement.") var trainOnly = false
     @Flag(help: "Only the inference measurements.") var inferenceOnly = false
-    @Flag(help: "Print the split of a training step (forward, backward, optimiser).") var breakdown = false
+    @Flag(help: "Print where the time goes: per stage of the inference pass, and the split of a training step (forward, backward, optimiser).") var breakdown = false
 
     func run() throws {
         options.apply()
@@ -37,6 +37,7 @@ struct ModelBench: ParsableCommand {
                     let s = Timing.median(seconds: options.seconds) { _ = fused(x, t: t, labels: y) }
                     let nfe = Double(b) / s
                     table.add([config.name, fmt(Double(config.forwardFLOPs) / 1e6), "\(b)", fmt(nfe), fmt(nfe * Double(config.forwardFLOPs) / 1e9), "", ""])
+                    if breakdown { printStages(of: fused, config: config, batch: b, x: x, t: t, y: y) }
                 }
             }
             if inferenceOnly { continue }
@@ -44,6 +45,17 @@ struct ModelBench: ParsableCommand {
             table.add([config.name, fmt(Double(config.forwardFLOPs) / 1e6), "64", "", "", fmt(step, 3), fmt(64 / step)])
         }
         print(table.render())
+    }
+
+    /// Where a fused forward pass spends its time, per stage (summed over the blocks).
+    func printStages(of fused: SiTInference, config: SiTConfig, batch: Int, x: Tensor, t: [Float], y: [Int]) {
+        let profile = StageProfile()
+        fused.profile = profile
+        _ = Timing.median(seconds: options.seconds) { _ = fused(x, t: t, labels: y) }
+        fused.profile = nil
+        let line = profile.rows.map { "\($0.stage) \(fmt($0.share * 100, 1)) %" }.joined(separator: ", ")
+        let total = profile.rows.reduce(0) { $0 + $1.millisecondsPerCall }
+        print("\(config.name) b\(batch) inference, \(fmt(total, 3)) ms per call: \(line)")
     }
 
     /// Gives every parameter non-zero values so no work is skipped or trivially zero.
