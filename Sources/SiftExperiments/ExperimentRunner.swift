@@ -78,6 +78,7 @@ public final class ExperimentRunner {
     /// verifiers, held-out verifiers and metrics — so a bad one is an error at the file position
     /// that names it (`sift run --dry-run` runs this too).
     public func preflight() throws {
+        guard !preflighted else { return }
         var checked = Set<String>()
         for cell in cells where checked.insert("model:" + cell.config.model).inserted {
             do {
@@ -96,7 +97,11 @@ public final class ExperimentRunner {
             }
         }
         if !cells.isEmpty { _ = try factory.network("eval-cnn") }
+        preflighted = true
     }
+
+    /// Whether ``preflight()`` has passed (its checks, and the weights hashes, are done once).
+    private var preflighted = false
 
     /// Runs every pending cell; returns the ids it finished.
     @discardableResult

@@ -53,7 +53,7 @@ public struct Override: Equatable, Sendable {
 
     /// Splits on commas outside brackets, braces, parentheses (ensemble specs such as
     /// `mean-rank(clf-vit,clf-mlp)`) and quotes.
-    static func splitTopLevel(_ text: String, origin: ConfigOrigin) throws -> [String] {
+    public static func splitTopLevel(_ text: String, origin: ConfigOrigin) throws -> [String] {
         var parts = [String](), current = "", depth = 0
         var quote: Character?
         for ch in text {

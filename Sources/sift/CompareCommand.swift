@@ -71,16 +71,18 @@ struct CompareCommand: ParsableCommand {
         let records = try store.finishedRecords()
         guard !records.isEmpty else { throw ValidationError("--in \(experiment): no finished cells") }
         var wanted = [(String, String)]()
-        for part in Self.topLevelParts(argument) {
+        for part in try Override.splitTopLevel(argument, origin: ConfigOrigin(file: "selector '\(argument)'")) {
             let pair = part.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
             guard pair.count == 2, !pair[0].isEmpty else { throw ValidationError("'\(part)' in '\(argument)' is not key=value") }
             wanted.append((pair[0], pair[1]))
         }
-        let axes = records.map { Self.selectable($0.axes) }
+        let axes = try records.map { try Self.selectable($0.axes) }
+        // A key names an axis by its dotted key or its last parts.
+        func names(_ axis: String, _ key: String) -> Bool { axis == key || axis.hasSuffix("." + key) }
         func matches(_ axes: [String: String], _ key: String, _ value: String) -> Bool {
-            axes.contains { ($0.key == key || $0.key.hasSuffix("." + key)) && ($0.value == value || Double($0.value).map { $0 == Double(value) } == true) }
+            axes.contains { names($0.key, key) && ($0.value == value || Double($0.value).map { $0 == Double(value) } == true) }
         }
-        for (key, _) in wanted where !axes.contains(where: { $0.keys.contains { $0 == key || $0.hasSuffix("." + key) } }) {
+        for (key, _) in wanted where !axes.contains(where: { $0.keys.contains { names($0, key) } }) {
             throw ValidationError("'\(key)' is not an axis of \(experiment) (axes: \(Set(axes.flatMap(\.keys)).sorted().joined(separator: ", ")))")
         }
         let found = zip(records, axes).filter { _, axes in wanted.allSatisfy { matches(axes, $0.0, $0.1) } }.map(\.0)
@@ -94,27 +96,14 @@ struct CompareCommand: ParsableCommand {
 
     /// A record's axes as selectors see them: each axis, and for an axis whose value is a flow
     /// mapping (`algorithm: {kind: random, candidates: 4}`) each of its entries as `<axis>.<key>`.
-    static func selectable(_ axes: [String: String]) -> [String: String] {
+    static func selectable(_ axes: [String: String]) throws -> [String: String] {
         var out = axes
         for (key, value) in axes where value.hasPrefix("{") && value.hasSuffix("}") {
-            let parts = topLevelParts(value.dropFirst().dropLast())
-            for entry in parts {
+            for entry in try Override.splitTopLevel(String(value.dropFirst().dropLast()), origin: ConfigOrigin(file: "axis '\(key)'")) {
                 let pair = entry.split(separator: ":", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
                 if pair.count == 2, !pair[0].isEmpty { out["\(key).\(pair[0])"] = pair[1] }
             }
         }
         return out
-    }
-
-    /// The comma-separated parts of a text, splitting only outside brackets, braces and
-    /// parentheses (`verifier=mean-rank(clf-mlp,clf-vit)` stays one part).
-    static func topLevelParts<S: StringProtocol>(_ text: S) -> [String] {
-        var depth = 0, part = "", parts = [String]()
-        for ch in text {
-            if "{[(".contains(ch) { depth += 1 } else if "}])".contains(ch) { depth -= 1 }
-            if ch == "," && depth == 0 { parts.append(part); part = "" } else { part.append(ch) }
-        }
-        parts.append(part)
-        return parts
     }
 }
