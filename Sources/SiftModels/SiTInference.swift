@@ -32,7 +32,7 @@ public final class SiTInference {
 
     private func reserve(_ n: Int) {
         // One attention score matrix per thread that may run (the thread count can change).
-        let scoresNeeded = Threads.count * config.tokens * config.tokens
+        let scoresNeeded = Threads.count * AttentionKernel.scratchCount(t: config.tokens, d: config.headDim)
         if scratch.count < scoresNeeded { scratch = [Float](repeating: 0, count: scoresNeeded) }
         guard n > capacity else { return }
         let c = config, rows = n * c.tokens, d = c.width
@@ -190,22 +190,21 @@ public final class SiTInference {
     /// attended[:, head] = softmax(q kᵀ/√hd) v per sample and head, q/k/v strided in `qkv`.
     private func attention(n: Int, heads: Int, tokens: Int, d: Int) {
         let hd = d / heads, scale = 1 / Float(hd).squareRoot(), ld = 3 * d
-        let workers = Swift.max(1, Swift.min(Threads.count, n * heads, scratch.count / (tokens * tokens)))
+        let perWorker = AttentionKernel.scratchCount(t: tokens, d: hd)
+        let workers = Swift.max(1, Swift.min(Threads.count, n * heads, scratch.count / perWorker))
         qkv.withUnsafeBufferPointer { pq in
             attended.withUnsafeMutableBufferPointer { pa in
                 scratch.withUnsafeMutableBufferPointer { ps in
                     let q = SharedConstPointer(pq.baseAddress!), a = SharedPointer(pa.baseAddress!), s = SharedPointer(ps.baseAddress!)
                     parallelFor(workers) { worker in
-                        let scores = s.base + worker * tokens * tokens
+                        let workspace = s.base + worker * perWorker
                         var item = worker
                         while item < n * heads {
                             let i = item / heads, h = item % heads
                             let base = q.base + i * tokens * ld + h * hd
-                            BLAS.sgemm(transA: false, transB: true, m: tokens, n: tokens, k: hd, alpha: scale,
-                                       a: base, lda: ld, b: base + d, ldb: ld, c: scores, ldc: tokens)
-                            for r in 0..<tokens { RowKernels.softmax(scores + r * tokens, tokens) }
-                            BLAS.sgemm(transA: false, transB: false, m: tokens, n: hd, k: tokens,
-                                       a: scores, lda: tokens, b: base + 2 * d, ldb: ld, c: a.base + i * tokens * d + h * hd, ldc: d)
+                            AttentionKernel.forwardHead(q: base, k: base + d, v: base + 2 * d, ld: ld,
+                                                        out: a.base + i * tokens * d + h * hd, ldo: d, scratch: workspace,
+                                                        probs: nil, t: tokens, d: hd, scale: scale)
                             item += workers
                         }
                     }

@@ -86,3 +86,33 @@ extension SIMD8 where Scalar == Float {
     @inlinable @inline(__always)
     public var bitPattern: SIMD8<UInt32> { unsafeBitCast(self, to: SIMD8<UInt32>.self) }
 }
+
+/// Sixteen-lane eˣ that gives the scalar ``FastMath/exp(_:)-(Float)``'s bits in every lane, for
+/// loops whose results are pinned to the scalar version (softmax). It rounds n with the same
+/// 1.5·2²³ constant as the scalar code and reads n from the rounded sum's bit pattern (its low
+/// mantissa bits hold 2²² + n), where the eight-lane version adds 127 before rounding and can
+/// round an exact tie the other way.
+extension FastMath {
+    public typealias Vector16 = SIMD16<Float>
+
+    @inlinable @inline(__always)
+    public static func exp(_ x0: Vector16) -> Vector16 {
+        let low = Vector16(repeating: -87.3), high = Vector16(repeating: 88.3)
+        let clampedLow = low.replacing(with: x0, where: x0 .> low)
+        let x = clampedLow.replacing(with: high, where: clampedLow .> high)
+        let rounded = x * 1.442_695_04 + 12_582_912
+        let n = rounded - 12_582_912
+        let r = (x - n * 0.693_145_75) - n * 1.428_606_8e-6
+        var p = Vector16(repeating: 1.987_569_1e-4)
+        p = p * r + 1.398_199_9e-3
+        p = p * r + 8.333_452e-3
+        p = p * r + 4.166_579_6e-2
+        p = p * r + 0.166_666_66
+        p = p * r + 0.5
+        p = p * r * r + r + 1
+        // bits(rounded) = bits(1.5·2²³) + n, so n + 127 = bits − 0x4B40_0000 + 127.
+        let bits = unsafeBitCast(rounded, to: SIMD16<UInt32>.self)
+        let scale = unsafeBitCast((bits &- 0x4B40_0000 &+ 127) &<< 23, to: Vector16.self)
+        return p * scale
+    }
+}

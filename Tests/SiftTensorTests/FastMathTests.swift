@@ -23,6 +23,28 @@ import Testing
         #expect(row.count == 4)
     }
 
+    /// The 16-lane exp (softmax's) must give the scalar exp's bits everywhere: a sweep of bit
+    /// patterns over [−100, 100], the clamps, non-finite values, and inputs whose x·log₂e lands on
+    /// or next to a rounding tie k + ½ (where a differently rounded n would change the result).
+    @Test func sixteenLaneExpGivesTheScalarBits() {
+        var inputs: [Float] = [0, -0, .nan, .infinity, -.infinity, -87.3, 88.3, -87.30001, 88.30001, 1e-30, -1e-30]
+        for sign: UInt32 in [0, 0x8000_0000] {
+            for bits in stride(from: UInt32(0), through: 0x42C8_0000, by: 211) { inputs.append(Float(bitPattern: bits | sign)) }
+        }
+        for k in -130...130 {
+            let tie = (Float(k) + 0.5) / 1.442_695_04
+            var x = tie.nextDown.nextDown
+            for _ in 0..<5 { inputs.append(x); x = x.nextUp }
+        }
+        while inputs.count % 16 != 0 { inputs.append(1) }
+        var mismatches = 0
+        for start in stride(from: 0, to: inputs.count, by: 16) {
+            let v = FastMath.exp(FastMath.Vector16((0..<16).map { inputs[start + $0] }))
+            for lane in 0..<16 where v[lane].bitPattern != FastMath.exp(inputs[start + lane]).bitPattern { mismatches += 1 }
+        }
+        #expect(mismatches == 0, "\(mismatches) of \(inputs.count) lanes differ from the scalar exp")
+    }
+
     @Test func tanhAgainstLibm() {
         var worst: Double = 0
         var x: Float = -12

@@ -21,11 +21,11 @@ extension Tensor {
                         let keep = recording ? SharedPointer(pp.baseAddress!) : nil
                         parallelFor(heads) { hIndex in
                             let off = hIndex * t * d
-                            let scores = UnsafeMutablePointer<Float>.allocate(capacity: t * t)
-                            defer { scores.deallocate() }
-                            AttentionKernel.forwardHead(q: qs.base + off, k: ks.base + off, v: vs.base + off,
-                                                        out: os.base + off, scores: scores, t: t, d: d, scale: scale)
-                            if let keep { (keep.base + hIndex * t * t).update(from: scores, count: t * t) }
+                            let scratch = UnsafeMutablePointer<Float>.allocate(capacity: AttentionKernel.scratchCount(t: t, d: d))
+                            defer { scratch.deallocate() }
+                            AttentionKernel.forwardHead(q: qs.base + off, k: ks.base + off, v: vs.base + off, ld: d,
+                                                        out: os.base + off, ldo: d, scratch: scratch,
+                                                        probs: keep.map { $0.base + hIndex * t * t }, t: t, d: d, scale: scale)
                         }
                     }
                 }
@@ -60,14 +60,35 @@ extension Tensor {
 
 /// Per-head attention kernels on raw buffers (single-threaded; callers spread heads over cores).
 public enum AttentionKernel {
-    /// out (T×D) = softmax(scale · q kᵀ) v; `scores` (T×T scratch) ends holding the probabilities.
+    /// Floats of scratch ``forwardHead(q:k:v:ld:out:ldo:scratch:probs:t:d:scale:)`` needs.
+    public static func scratchCount(t: Int, d: Int) -> Int {
+        Swift.max(t * t, FusedAttentionKernel.scratchCount(tokens: t, headDim: d))
+    }
+
+    /// out (T×D, rows `ldo` apart) = softmax(scale · q kᵀ) v for one head whose q, k, v rows are
+    /// `ld` apart; `probs` (T×T), if given, receives the probabilities. The fused kernel where it
+    /// reproduces the BLAS path bit for bit, the two BLAS products otherwise.
     @inline(__always)
-    public static func forwardHead(q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>,
-                                   out: UnsafeMutablePointer<Float>, scores: UnsafeMutablePointer<Float>,
-                                   t: Int, d: Int, scale: Float) {
-        BLAS.gemm(transA: false, transB: true, m: t, n: t, k: d, a: q, b: k, c: scores, alpha: scale)
+    public static func forwardHead(q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>, ld: Int,
+                                   out: UnsafeMutablePointer<Float>, ldo: Int, scratch: UnsafeMutablePointer<Float>,
+                                   probs: UnsafeMutablePointer<Float>?, t: Int, d: Int, scale: Float) {
+        if FusedAttentionKernel.supports(tokens: t, headDim: d) {
+            FusedAttentionKernel.forward(q: q, k: k, v: v, ld: ld, out: out, ldo: ldo, scratch: scratch, probs: probs,
+                                         t: t, hd: d, scale: scale)
+        } else {
+            blasForwardHead(q: q, k: k, v: v, ld: ld, out: out, ldo: ldo, scores: scratch, t: t, d: d, scale: scale)
+            if let probs { probs.update(from: scratch, count: t * t) }
+        }
+    }
+
+    /// The two-product form: scores (T×T) = scale · q kᵀ by BLAS, softmax by row, out = scores · v.
+    /// The reference the fused kernel is tested against.
+    public static func blasForwardHead(q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>, ld: Int,
+                                       out: UnsafeMutablePointer<Float>, ldo: Int, scores: UnsafeMutablePointer<Float>,
+                                       t: Int, d: Int, scale: Float) {
+        BLAS.sgemm(transA: false, transB: true, m: t, n: t, k: d, alpha: scale, a: q, lda: ld, b: k, ldb: ld, c: scores, ldc: t)
         for r in 0..<t { RowKernels.softmax(scores + r * t, t) }
-        BLAS.gemm(transA: false, transB: false, m: t, n: d, k: t, a: scores, b: v, c: out)
+        BLAS.sgemm(transA: false, transB: false, m: t, n: d, k: t, a: scores, lda: t, b: v, ldb: ld, c: out, ldc: ldo)
     }
 
     /// Gradients of one head: dV = Pᵀ dO, dP = dO Vᵀ, dS = P ⊙ (dP − rowsum(dP ⊙ P)),

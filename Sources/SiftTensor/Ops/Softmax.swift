@@ -9,11 +9,45 @@ public enum RowKernels {
     public static func softmax(_ row: UnsafeMutablePointer<Float>, _ n: Int) {
         var m = -Float.infinity
         for i in 0..<n { m = Swift.max(m, row[i]) }
-        for i in 0..<n { row[i] = FastMath.exp(row[i] - m) }  // separate loop: vectorises
+        expShifted(row, n, by: m)
         var s: Float = 0
         for i in 0..<n { s += row[i] }
         let inv = 1 / s
         for i in 0..<n { row[i] *= inv }
+    }
+
+    /// row[i] = exp(row[i] − m) for i < n: sixteen at a time with the vector exp that gives the
+    /// scalar exp's bits, the rest one by one.
+    @inlinable @inline(__always)
+    public static func expShifted(_ row: UnsafeMutablePointer<Float>, _ n: Int, by m: Float) {
+        let shift = FastMath.Vector16(repeating: m)
+        var i = 0
+        while i + 16 <= n {
+            let x = UnsafeRawPointer(row + i).loadUnaligned(as: FastMath.Vector16.self)
+            UnsafeMutableRawPointer(row + i).storeBytes(of: FastMath.exp(x - shift), as: FastMath.Vector16.self)
+            i += 16
+        }
+        while i < n { row[i] = FastMath.exp(row[i] - m); i += 1 }
+    }
+
+    /// In-place softmax of `rows` rows of `n` values, `stride` floats apart: bit for bit
+    /// ``softmax(_:_:)`` on each row, with four rows' sums interleaved (four independent chains
+    /// of additions, each still in column order) so the sums do not wait on one another.
+    @inlinable
+    public static func softmaxRows(_ base: UnsafeMutablePointer<Float>, rows: Int, n: Int, stride: Int) {
+        var r = 0
+        while r + 4 <= rows {
+            let r0 = base + r * stride, r1 = r0 + stride, r2 = r1 + stride, r3 = r2 + stride
+            var m0 = -Float.infinity, m1 = m0, m2 = m0, m3 = m0
+            for i in 0..<n { m0 = Swift.max(m0, r0[i]); m1 = Swift.max(m1, r1[i]); m2 = Swift.max(m2, r2[i]); m3 = Swift.max(m3, r3[i]) }
+            expShifted(r0, n, by: m0); expShifted(r1, n, by: m1); expShifted(r2, n, by: m2); expShifted(r3, n, by: m3)
+            var s0: Float = 0, s1: Float = 0, s2: Float = 0, s3: Float = 0
+            for i in 0..<n { s0 += r0[i]; s1 += r1[i]; s2 += r2[i]; s3 += r3[i] }
+            let i0 = 1 / s0, i1 = 1 / s1, i2 = 1 / s2, i3 = 1 / s3
+            for i in 0..<n { r0[i] *= i0; r1[i] *= i1; r2[i] *= i2; r3[i] *= i3 }
+            r += 4
+        }
+        while r < rows { softmax(base + r * stride, n); r += 1 }
     }
 
     /// log-softmax of `src` into `dst` (rows of `n`).
