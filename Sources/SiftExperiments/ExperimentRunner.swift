@@ -20,6 +20,13 @@ public final class ExperimentRunner {
         /// The experiment file: when set, the run claims the results folder for it
         /// (``ExperimentManifest``), refusing a folder another file writes into.
         public var source: String?
+        /// Groups whose search costs more than this many denoiser FLOPs run in chunks of slots of
+        /// about this cost each, every chunk's outcome saved as it finishes (``ChunkStore``), so an
+        /// interruption loses at most one chunk. 10¹³ FLOP is 1–3 minutes on the 2-core machine.
+        public var chunkFLOPs = 1e13
+        /// Called after each chunk is saved with the number saved so far in this run (tests stop a
+        /// run here to check that it resumes).
+        public var onChunkSaved: ((Int) throws -> Void)?
         public init() {}
     }
 
@@ -160,33 +167,100 @@ public final class ExperimentRunner {
         return try runGroup(group, algorithm: algorithm, finished: finished)
     }
 
-    /// Runs a group: its shared work once, then one run per verifier covering its cells' budgets.
+    /// Runs a group: its shared work once, then one run per verifier covering its cells' budgets
+    /// — over the whole task, or chunk by chunk (``chunks(of:group:algorithm:sit:)``), each chunk's
+    /// outcomes saved and reused when the run is resumed.
     func runGroup<A: SearchAlgorithm>(_ group: [ExperimentCell], algorithm: A, finished: Finished) throws -> [String] {
         let first = group[0].config
         let sit = try model(first.model)
         let task = SearchTask(classes: first.classes, perClass: first.perClass)
         let planned = algorithm.plannedGenerations(task, settings: first.sampler)
         progress.begin(cell: group.map(\.id).joined(separator: ","), samples: planned ?? task.count, counted: planned != nil)
+        let start = Date()
+        let chunks = try chunks(of: task, group: group, algorithm: algorithm, sit: sit)
+        let chunkStore = ChunkStore(results: store)
+        if options.force { for cell in group { chunkStore.remove(cell.id) } }
+        var parts = [String: [SearchOutcome]]()
+        for chunk in chunks {
+            let saved = chunks.count > 1 ? group.compactMap { cell in
+                chunkStore.load(cell.id, chunk, weightsHash: weightsHashes[cell.config.model]).map { (cell.id, $0) }
+            } : []
+            for (id, outcome) in saved { parts[id, default: []].append(outcome) }
+            let todo = group.filter { cell in !saved.contains { $0.0 == cell.id } }
+            guard !todo.isEmpty else { continue }
+            for (cell, outcome) in try search(chunk, cells: todo, algorithm: algorithm, sit: sit) {
+                if chunks.count > 1 {
+                    try chunkStore.save(outcome, cell: cell.id, chunk: chunk, weightsHash: weightsHashes[cell.config.model])
+                }
+                parts[cell.id, default: []].append(outcome)
+            }
+            if chunks.count > 1 {
+                chunksSaved += 1
+                try options.onChunkSaved?(chunksSaved)
+            }
+        }
+        var done = [String]()
+        for cell in group {
+            try finished(cell, SearchOutcome.joining(parts[cell.id]!), task, sit, start)
+            chunkStore.remove(cell.id)
+            done.append(cell.id)
+        }
+        return done
+    }
+
+    /// Chunks saved by this run so far.
+    public private(set) var chunksSaved = 0
+
+    /// `cells`' outcomes on `task`: the group's shared work once, then one run per verifier.
+    func search<A: SearchAlgorithm>(_ task: SearchTask, cells group: [ExperimentCell], algorithm: A, sit: SiT) throws -> [(ExperimentCell, SearchOutcome)] {
+        let first = group[0].config
         let needsEarly = try group.contains { try VerifierFactory.traits(spec: $0.config.verifier).needsEarlyPrediction }
         let shared = try algorithm.prepareSharedWork(task, earlyPrediction: needsEarly,
                                                      context: try makeContext(sit, first, verifier: first.verifier, progress: true))
         var byVerifier = [String: [ExperimentCell]]()
         for cell in group { byVerifier[cell.config.verifier, default: []].append(cell) }
-        var done = [String]()
+        var results = [(ExperimentCell, SearchOutcome)]()
         for verifier in byVerifier.keys.sorted() {
             let cells = byVerifier[verifier]!
-            let start = Date()
             // Shared work already counted the candidates it generated.
             let context = try makeContext(sit, first, verifier: verifier, progress: shared == nil)
             let own = try A(algorithm.parameters, budgets: cells.map(\.config.algorithm.budget))
             var outcomes = try own.run(task, context: context, shared: shared)
             try SearchEngine.scoreFinalSamples(&outcomes, task: task, context: context)
-            for cell in cells {
-                try finished(cell, outcomes.first { $0.budget == cell.config.algorithm.budget }!, task, sit, start)
-                done.append(cell.id)
+            for cell in cells { results.append((cell, outcomes.first { $0.budget == cell.config.algorithm.budget }!)) }
+        }
+        return results
+    }
+
+    /// The chunks a group's task runs in: the whole task when its search costs at most
+    /// ``Options/chunkFLOPs`` or a verifier's scores span slots (the FID oracle); otherwise blocks
+    /// of samples within each class of about that cost (one class per chunk when the algorithm
+    /// does not plan its generations).
+    func chunks<A: SearchAlgorithm>(of task: SearchTask, group: [ExperimentCell], algorithm: A, sit: SiT) throws -> [SearchTask] {
+        guard try !group.contains(where: { try VerifierFactory.traits(spec: $0.config.verifier).spansSlots }) else { return [task] }
+        var slotsPerChunk = task.perClass
+        if let slotFLOPs = try slotFLOPs(of: task, group: group, algorithm: algorithm, sit: sit) {
+            guard slotFLOPs * Double(task.count) > options.chunkFLOPs else { return [task] }
+            slotsPerChunk = max(1, Int(options.chunkFLOPs / slotFLOPs))
+        }
+        let blocks = (task.perClass + slotsPerChunk - 1) / min(slotsPerChunk, task.perClass)
+        let size = (task.perClass + blocks - 1) / blocks
+        return task.classes.flatMap { c in
+            stride(from: task.samples.lowerBound, to: task.samples.upperBound, by: size).map { lo in
+                task.chunk(classIndex: c, samples: lo..<min(lo + size, task.samples.upperBound))
             }
         }
-        return done
+    }
+
+    /// Denoiser FLOPs of one slot of `task` (its planned search generations and its final
+    /// generation); nil when the algorithm does not plan its generations.
+    func slotFLOPs<A: SearchAlgorithm>(of task: SearchTask, group: [ExperimentCell], algorithm: A, sit: SiT) throws -> Double? {
+        let config = group[0].config
+        guard let planned = algorithm.plannedGenerations(task, settings: config.sampler) else { return nil }
+        let context = try makeContext(sit, config, verifier: config.verifier, progress: false)
+        let passes = Double(planned) / Double(task.count) * Double(context.passes(steps: config.sampler.searchSteps))
+            + Double(context.passes(steps: config.sampler.finalSteps))
+        return passes * Double(context.flopsPerPass)
     }
 
     /// A search context on `sit` with `config`'s sampler and a maker of `verifier`; records the

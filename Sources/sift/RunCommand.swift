@@ -17,6 +17,8 @@ struct RunCommand: ParsableCommand {
     @Flag(help: "Recompute finished cells.") var force = false
     @Option(help: "Folder of all results.") var results = "Results"
     @Option(help: "Threads for Sift's loops and OpenBLAS (default: all cores).") var threads: Int?
+    @Option(name: .customLong("chunk-tflop"), help: "Run a group of cells costing more than this many TFLOP of denoiser passes in chunks of slots of about that cost, each saved as it finishes, so an interrupted run resumes within the cell.")
+    var chunkTFLOP = 10.0
     @Option(help: .hidden) var cells: String?
 
     func validate() throws {
@@ -46,6 +48,8 @@ struct RunCommand: ParsableCommand {
         let store = ResultStore(root: URL(fileURLWithPath: results).appendingPathComponent(name))
         var options = ExperimentRunner.Options()
         options.force = force
+        guard chunkTFLOP > 0, chunkTFLOP.isFinite else { throw ValidationError("--chunk-tflop must be a positive number of TFLOP, got \(chunkTFLOP)") }
+        options.chunkFLOPs = chunkTFLOP * 1e12
         options.only = Set(selected.map(\.id))
         options.source = file
         options.provenance = ["sift_version": SiftVersion.string, "git_commit": gitCommit() ?? "unknown",
@@ -97,7 +101,7 @@ struct RunCommand: ParsableCommand {
             let ids = groups.enumerated().filter { $0.offset % jobs == j }.flatMap(\.element).map(\.id)
             let p = Process()
             p.executableURL = URL(fileURLWithPath: "/proc/self/exe")
-            p.arguments = ["run", file] + overrides + ["--results", results, "--threads", "\(perJob)", "--cells", ids.joined(separator: ",")]
+            p.arguments = ["run", file] + overrides + ["--results", results, "--threads", "\(perJob)", "--chunk-tflop", "\(chunkTFLOP)", "--cells", ids.joined(separator: ",")]
                 + (force ? ["--force"] : [])
             p.environment = ProcessInfo.processInfo.environment.merging([ParentWatch.variable: "\(getpid())"]) { $1 }
             try p.run()

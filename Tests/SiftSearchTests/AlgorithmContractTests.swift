@@ -118,7 +118,8 @@ struct TextSource: ParameterSource {
         ]
         for (spec, verifier) in built {
             let traits = try VerifierFactory.traits(spec: spec)
-            #expect(traits == VerifierTraits(needsEarlyPrediction: verifier.needsEarlyPrediction, isPoolRelative: verifier.isPoolRelative), "\(spec)")
+            #expect(traits == VerifierTraits(needsEarlyPrediction: verifier.needsEarlyPrediction, isPoolRelative: verifier.isPoolRelative,
+                                              spansSlots: verifier.spansSlots), "\(spec)")
         }
         #expect(throws: VerifierError.self) { try VerifierFactory.traits(spec: "clf-cnn") }
     }

@@ -38,6 +38,7 @@ public final class EnsembleVerifier: Verifier {
     public var name: String { "\(rule.rawValue)(\(members.map(\.name).joined(separator: ",")))" }
     public var needsEarlyPrediction: Bool { members.contains { $0.needsEarlyPrediction } }
     public var isPoolRelative: Bool { true }
+    public var spansSlots: Bool { members.contains { $0.spansSlots } }
     public var cost: VerifierCost { members.reduce(VerifierCost()) { $0 + $1.cost } }
 
     public func score(_ batch: CandidateBatch) throws -> [Double] {

@@ -24,6 +24,7 @@ public final class FIDOracleVerifier: Verifier {
 
     public var cost: VerifierCost { pass.cost }
     public var isPoolRelative: Bool { true }
+    public var spansSlots: Bool { true }
 
     /// FID of the committed selection (nil before the first commit).
     public func runningFID() throws -> Double? {

@@ -58,6 +58,9 @@ public protocol Verifier: AnyObject {
     /// ensembles' ranks and z-scores, the FID oracle's running selection). Such scores are only
     /// compared within one pool, and a search re-scores each budget's own pools.
     var isPoolRelative: Bool { get }
+    /// Whether a slot's scores depend on the choices of other slots (the FID oracle's running
+    /// set): a search with such a verifier cannot be split into chunks of slots.
+    var spansSlots: Bool { get }
     /// One score per candidate.
     func score(_ batch: CandidateBatch) throws -> [Double]
     /// Tells the verifier which candidate of each pool was finally kept (`chosen[p]` indexes the
@@ -68,6 +71,7 @@ public protocol Verifier: AnyObject {
 extension Verifier {
     public var needsEarlyPrediction: Bool { false }
     public var isPoolRelative: Bool { false }
+    public var spansSlots: Bool { false }
     public func commit(_ batch: CandidateBatch, chosen: [Int]) throws {}
 }
 

@@ -105,10 +105,12 @@ public final class VerifierFactory {
     public static func traits(spec: String) throws -> VerifierTraits {
         if let (_, members, _) = try parseEnsemble(spec) {
             let parts = try members.map { try traits(spec: $0) }
-            return VerifierTraits(needsEarlyPrediction: parts.contains(where: \.needsEarlyPrediction), isPoolRelative: true)
+            return VerifierTraits(needsEarlyPrediction: parts.contains(where: \.needsEarlyPrediction), isPoolRelative: true,
+                                  spansSlots: parts.contains(where: \.spansSlots))
         }
         try validate(spec)
-        return VerifierTraits(needsEarlyPrediction: spec == "self-similarity" || spec.hasPrefix("self-similarity:"), isPoolRelative: spec == "fid-oracle")
+        return VerifierTraits(needsEarlyPrediction: spec == "self-similarity" || spec.hasPrefix("self-similarity:"), isPoolRelative: spec == "fid-oracle",
+                              spansSlots: spec == "fid-oracle")
     }
 
     /// `rule(a[:w], b[:w], …)` → (rule, members, weights or nil); nil when `spec` is no ensemble.
@@ -146,4 +148,6 @@ public final class VerifierFactory {
 public struct VerifierTraits: Equatable, Sendable {
     public let needsEarlyPrediction: Bool
     public let isPoolRelative: Bool
+    /// ``Verifier/spansSlots``.
+    public var spansSlots = false
 }

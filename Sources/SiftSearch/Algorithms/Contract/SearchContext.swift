@@ -16,17 +16,29 @@ public struct SamplingSettings: Codable, Equatable, Sendable {
     public init() {}
 }
 
-/// The sample slots a search fills: `perClass` samples of each class, class-major.
+/// The sample slots a search fills: samples `samples` of each class, class-major. A whole cell
+/// has samples `0..<perClass`; a checkpointed chunk of it (``chunk(classIndex:samples:)``) a block
+/// of one class. Algorithms see only ``slots`` and ``count``, so a chunk's slots get the same
+/// candidates, and with slot-independent verifiers the same choices, as in the whole task.
 public struct SearchTask: Sendable {
     public let classes: [Int]
-    public let perClass: Int
+    /// Sample indices of each class.
+    public let samples: Range<Int>
     public init(classes: [Int], perClass: Int) {
-        self.classes = classes
-        self.perClass = perClass
+        self.init(classes: classes, samples: 0..<perClass)
     }
+    public init(classes: [Int], samples: Range<Int>) {
+        self.classes = classes
+        self.samples = samples
+    }
+    /// Samples per class.
+    public var perClass: Int { samples.count }
     /// Slot keys (candidate 0), in slot order.
-    public var slots: [CandidateKey] { CandidateGenerator.plainKeys(classes: classes, perClass: perClass) }
-    public var count: Int { classes.count * perClass }
+    public var slots: [CandidateKey] { classes.flatMap { c in samples.map { CandidateKey(classIndex: c, sample: $0) } } }
+    public var count: Int { classes.count * samples.count }
+
+    /// The samples `samples` of class `classIndex` alone.
+    public func chunk(classIndex: Int, samples block: Range<Int>) -> SearchTask { SearchTask(classes: [classIndex], samples: block) }
 }
 
 /// What a search needs: the denoiser, the settings, and a maker of fresh verifiers (verifiers

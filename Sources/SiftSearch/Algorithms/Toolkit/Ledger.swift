@@ -52,6 +52,18 @@ public struct Ledger: Codable, Equatable, Sendable {
         verifierFLOPs += cost.flops
     }
 
+    /// Adds everything `other` counts (the ledgers of two parts of one task).
+    public mutating func add(_ other: Ledger) {
+        samples += other.samples
+        searchPasses += other.searchPasses
+        finalPasses += other.finalPasses
+        verifierPasses += other.verifierPasses
+        searchFLOPs += other.searchFLOPs
+        finalFLOPs += other.finalFLOPs
+        verifierFLOPs += other.verifierFLOPs
+        seconds += other.seconds
+    }
+
     /// The ledger as recorded in results, with the per-sample figures.
     public var record: LedgerRecord { LedgerRecord(self) }
 }

@@ -1,0 +1,85 @@
+import Foundation
+import Testing
+@testable import SiftExperiments
+@testable import SiftSearch
+
+/// Checkpoints inside a cell: a large group runs in chunks of slots, each saved as it finishes; a
+/// run stopped between chunks resumes from them and gives the same results as one that was not
+/// stopped, and the same choices and samples as a run of the whole task at once.
+@Suite(.serialized) struct ChunkCheckpointTests {
+    /// A runner of the tiny experiment (3 classes × 2 samples, one group of 6 cells) into `results`.
+    static func runner(_ results: URL, chunkFLOPs: Double, onChunkSaved: ((Int) throws -> Void)? = nil) throws -> ExperimentRunner {
+        var options = ExperimentRunner.Options()
+        options.chunkFLOPs = chunkFLOPs
+        options.onChunkSaved = onChunkSaved
+        return ExperimentRunner(cells: try TinyExperiment.cells(), store: ResultStore(root: results.appendingPathComponent("tiny")),
+                                options: options, progress: ProgressReporter(quiet: true))
+    }
+
+    struct Stop: Error {}
+
+    static func bytes(_ results: URL, _ cell: String, _ file: String) throws -> Data {
+        try Data(contentsOf: results.appendingPathComponent("tiny/\(cell)/\(file)"))
+    }
+
+    static func chunkFiles(_ results: URL) -> [String] {
+        let root = results.appendingPathComponent("tiny/.chunks")
+        return ((try? FileManager.default.subpathsOfDirectory(atPath: root.path)) ?? []).filter { $0.hasSuffix(".safetensors") }
+    }
+
+    @Test func aStoppedRunResumesFromItsChunksWithTheSameResults() throws {
+        // One slot per chunk: six chunks, each saved for all six cells of the group.
+        let whole = TinyExperiment.results("chunks-whole"), straight = TinyExperiment.results("chunks-straight")
+        let stopped = TinyExperiment.results("chunks-stopped")
+        try Self.runner(whole, chunkFLOPs: 1e18).run()
+        let reference = try Self.runner(straight, chunkFLOPs: 1)
+        try reference.run()
+        #expect(reference.chunksSaved == 6)
+        #expect(Self.chunkFiles(straight).isEmpty, "chunks of finished cells are removed")
+
+        #expect(throws: Stop.self) { try Self.runner(stopped, chunkFLOPs: 1) { if $0 == 2 { throw Stop() } }.run() }
+        #expect(Self.chunkFiles(stopped).count == 2 * 6)
+        #expect(try ResultStore(root: stopped.appendingPathComponent("tiny")).finishedRecords().isEmpty)
+        let resumed = try Self.runner(stopped, chunkFLOPs: 1)
+        try resumed.run()
+        #expect(resumed.chunksSaved == 4, "the two saved chunks are not computed again")
+        #expect(Self.chunkFiles(stopped).isEmpty)
+
+        #expect(try TinyExperiment.summary(stopped) == TinyExperiment.summary(straight))
+        for cell in try TinyExperiment.cells() {
+            for file in ["selection.jsonl", "samples.png", "features.npy", "logits.npy"] {
+                #expect(try Self.bytes(stopped, cell.id, file) == Self.bytes(straight, cell.id, file), "\(cell.id) \(file): resumed")
+            }
+            for file in ["selection.jsonl", "samples.png", "features.npy"] {
+                #expect(try Self.bytes(whole, cell.id, file) == Self.bytes(straight, cell.id, file), "\(cell.id) \(file): chunked")
+            }
+            let a = try #require(ResultStore(root: whole.appendingPathComponent("tiny")).record(cell.id))
+            let b = try #require(ResultStore(root: straight.appendingPathComponent("tiny")).record(cell.id))
+            #expect(a.ledger.totalNFE == b.ledger.totalNFE && a.ledger.verifierPasses == b.ledger.verifierPasses && a.ledger.samples == b.ledger.samples)
+            #expect(a.verifierScores.trace.count == b.verifierScores.trace.count)
+            for (x, y) in zip(a.verifierScores.trace, b.verifierScores.trace) { #expect(abs(x - y) <= 1e-12 * max(1, abs(x))) }
+        }
+    }
+
+    @Test func chunksFollowTheCostAndKeepSetLevelVerifiersWhole() throws {
+        let results = TinyExperiment.results("chunk-plan")
+        let runner = try Self.runner(results, chunkFLOPs: 1)
+        let group = ExperimentRunner.groups(try TinyExperiment.cells())[0]
+        let algorithm = try group[0].config.algorithm.makeAlgorithm(budgets: group.map(\.config.algorithm.budget))
+        let sit = try runner.model(group[0].config.model)
+        let task = SearchTask(classes: [0, 3, 7], perClass: 2)
+        let single = try runner.chunks(of: task, group: group, algorithm: algorithm, sit: sit)
+        #expect(single.map(\.slots) == task.slots.map { [$0] })
+        let wide = try Self.runner(results, chunkFLOPs: 1e18).chunks(of: task, group: group, algorithm: algorithm, sit: sit)
+        #expect(wide.count == 1 && wide[0].slots == task.slots)
+        // About two slots' cost: blocks of two samples within each class.
+        let two = SearchTask(classes: [0, 3], perClass: 5)
+        let slotCost = try #require(try runner.slotFLOPs(of: two, group: group, algorithm: algorithm, sit: sit))
+        let pairs = try Self.runner(results, chunkFLOPs: 2.5 * slotCost).chunks(of: two, group: group, algorithm: algorithm, sit: sit)
+        #expect(pairs.map(\.slots).joined().map { $0 } == two.slots, "chunks cover the slots in order")
+        #expect(pairs.map(\.count) == [2, 2, 1, 2, 2, 1])
+        let oracle = try ExperimentExpansion.cells(file: TinyExperiment.file, text: TinyExperiment.yaml, overrides: ["verifier=fid-oracle"])
+        let oracleGroup = ExperimentRunner.groups(oracle)[0]
+        #expect(try runner.chunks(of: task, group: oracleGroup, algorithm: algorithm, sit: sit).count == 1, "the FID oracle's set spans slots")
+    }
+}
