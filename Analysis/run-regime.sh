@@ -1,0 +1,24 @@
+#!/bin/sh
+# The paper-regime studies (issue 15), one file after another. Every cell and every chunk of a
+# cell is saved as it finishes, so running this again continues where a stopped run left off.
+# Runs a copy of the binary, so rebuilding Sift meanwhile does not touch the running study:
+#   nohup sh Analysis/run-regime.sh > Results/regime.log 2>&1 &
+set -e
+cd "$(dirname "$0")/.."
+mkdir -p .build-study
+cp .build/release/sift .build-study/sift
+for file in \
+  Experiments/regime/fig13-verifier-hacking.yaml \
+  Experiments/regime/fig6-random.yaml \
+  Experiments/regime/fig6-zero-order.yaml \
+  Experiments/regime/fig6-paths.yaml \
+  Experiments/regime/fig11-model-size.yaml \
+  Experiments/regime/fig4-supervised.yaml \
+  Experiments/regime/fig3-oracle.yaml
+do
+  if [ -f "$file" ]; then
+    echo "== $(date -u +%FT%TZ) $file"
+    .build-study/sift run "$file"
+  fi
+done
+echo "== $(date -u +%FT%TZ) done"
