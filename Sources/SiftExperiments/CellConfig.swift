@@ -8,7 +8,7 @@ import SiftUtilities
 /// One fully resolved cell of an experiment: every setting with its default filled in.
 public struct CellConfig: Equatable, Sendable {
     public static let topKeys = ["name", "description", "seed", "model", "sampler", "samples", "verifier", "algorithm", "metrics", "held_out",
-                                 "bootstrap", "replicates", "grid", "zip"]
+                                 "bootstrap", "replicates", "launcher", "grid", "zip"]
     public static let metricNames = ["fid", "is", "kid", "precision", "recall", "class_fid"]
 
     public var name: String
@@ -28,6 +28,8 @@ public struct CellConfig: Equatable, Sendable {
     /// How the metrics' intervals are made (`bootstrap.replicates`, `bootstrap.seed`). Analysis
     /// only: not part of the cell id, so changing it never reruns a search.
     public var bootstrap: BootstrapOptions
+    /// How `--launcher slurm` submits the cells (`launcher:`). Not part of the cell id.
+    public var launcher: SlurmSettings
 
     /// Reads a cell from its expanded tree (no `grid`/`zip` left), validating every key.
     public init(tree: ConfigTree) throws {
@@ -76,6 +78,7 @@ public struct CellConfig: Equatable, Sendable {
         metrics = metricList.map(\.0)
         heldOut = try Self.readHeldOut(top)
         bootstrap = try Self.readBootstrap(try top.section("bootstrap"))
+        launcher = try SlurmSettings(try top.section("launcher"))
         try checkAlgorithm(tree: tree, section: algorithmSection)
     }
 

@@ -19,7 +19,14 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Threads for Sift's loops and OpenBLAS (default: all cores).") var threads: Int?
     @Option(name: .customLong("chunk-tflop"), help: "Run a group of cells costing more than this many TFLOP of denoiser passes in chunks of slots of about that cost, each saved as it finishes, so an interrupted run resumes within the cell.")
     var chunkTFLOP = 10.0
+    @Option(help: "Where cells run: local (this machine; --jobs) or slurm (a job array, one task per group of shared work; see the launcher: block).")
+    var launcher = Launcher.local
+    @Flag(help: "With --launcher slurm: wait until the array ends, then rebuild the summary and print the table.") var wait = false
     @Option(help: .hidden) var cells: String?
+
+    enum Launcher: String, ExpressibleByArgument, CaseIterable {
+        case local, slurm
+    }
 
     func validate() throws {
         guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1, got \(jobs)") }
@@ -55,6 +62,8 @@ struct RunCommand: ParsableCommand {
         options.provenance = ["sift_version": SiftVersion.string, "git_commit": gitCommit() ?? "unknown",
                               "command": CommandLine.arguments.joined(separator: " ")]
         let runner = ExperimentRunner(cells: expanded, store: store, options: options, progress: ProgressReporter())
+        if launcher == .slurm { return try runOnSlurm(expanded: expanded, store: store, runner: runner) }
+        guard !wait else { throw ValidationError("--wait goes with --launcher slurm") }
         if dryRun {
             try runner.preflight()
             try store.checkOwner(ExperimentManifest(source: ExperimentManifest.sourcePath(file), cells: expanded.map(\.id)))

@@ -9,7 +9,7 @@ struct Sift: ParsableCommand {
         commandName: "sift",
         abstract: "Inference-time scaling of diffusion models: search over noises and paths, judged by verifiers.",
         version: SiftVersion.string,
-        subcommands: [RunCommand.self, ReportCommand.self, TrainCommand.self, SampleCommand.self, EvalCommand.self, SearchCommand.self, CompareCommand.self, EvaluateCommand.self, CorrelateCommand.self, MetricsCommand.self, ModelsCommand.self, EvalClassifierCommand.self, BenchCommand.self, DatasetCommand.self])
+        subcommands: [RunCommand.self, StatusCommand.self, ReportCommand.self, TrainCommand.self, SampleCommand.self, EvalCommand.self, SearchCommand.self, CompareCommand.self, EvaluateCommand.self, CorrelateCommand.self, MetricsCommand.self, ModelsCommand.self, EvalClassifierCommand.self, BenchCommand.self, DatasetCommand.self])
 
     static func main() {
         unblockTerminationSignals()
