@@ -13,7 +13,7 @@ BLAS_CORE := $(shell f=$$(grep -m1 '^flags' /proc/cpuinfo 2>/dev/null); \
   if echo "$$f" | grep -q avx512bw && echo "$$f" | grep -q avx512vl && echo "$$f" | grep -q avx512dq; then echo SkylakeX; \
   elif echo "$$f" | grep -q avx2; then echo Haswell; fi)
 
-.PHONY: quickstart demo bench bench-torch figures test deps build clean fuzz fuzz-build fuzz-smoke
+.PHONY: quickstart demo bench bench-torch figures test deps slurm build clean fuzz fuzz-build fuzz-smoke
 
 deps:
 	@missing=""; for p in $(APT_PACKAGES); do \
@@ -25,6 +25,13 @@ deps:
 	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $$missing; \
 	fi
 	@command -v $(SWIFT) >/dev/null || { echo "error: Swift 6 toolchain not found (looked for '$(SWIFT)' on PATH)"; exit 1; }
+
+# A one-node Slurm cluster on this machine for the Slurm tests (installs slurm-wlm and munge when
+# missing; needs root or passwordless sudo). Without them the Slurm tests skip, except under CI.
+slurm:
+	@if [ "$$(id -u)" = 0 ] || sudo -n true 2>/dev/null; then sh scripts/slurm-local.sh; \
+	elif [ -n "$$CI" ]; then echo "error: CI runs the Slurm tests and needs root or passwordless sudo to start Slurm"; exit 1; \
+	else echo "Slurm not started (needs root or sudo): the Slurm tests will skip"; fi
 
 build: deps
 	$(SWIFT) build -c release --product sift
@@ -54,7 +61,7 @@ TEST_FLAGS := -c release -Xswiftc -enable-testing
 # Tests pin results bit for bit, which holds for one OpenBLAS kernel set: the one `sift` picks from
 # the CPU flags (BLAS_CORE). An OPENBLAS_CORETYPE inherited from the environment (this machine kind
 # exports Haswell) would run other kernels and fail those pins, so the tests set it themselves.
-test: deps
+test: deps slurm
 	$(SWIFT) build --build-tests $(TEST_FLAGS)
 	OPENBLAS_CORETYPE=$(BLAS_CORE) OPENBLAS_THREAD_TIMEOUT=$${OPENBLAS_THREAD_TIMEOUT:-20} \
 	  $(SWIFT) test --skip-build --no-parallel $(TEST_FLAGS)
@@ -73,7 +80,14 @@ FUZZ_RUNS ?= 1000000
 FUZZ_SECONDS ?= 600
 FUZZ_BIN := .build-fuzz/release/sift-fuzz
 
-fuzz-build: deps
+fuzz-# A one-node Slurm cluster on this machine for the Slurm tests (installs slurm-wlm and munge when
+# missing; needs root or passwordless sudo). Without them the Slurm tests skip, except under CI.
+slurm:
+	@if [ "$$(id -u)" = 0 ] || sudo -n true 2>/dev/null; then sh scripts/slurm-local.sh; \
+	elif [ -n "$$CI" ]; then echo "error: CI runs the Slurm tests and needs root or passwordless sudo to start Slurm"; exit 1; \
+	else echo "Slurm not started (needs root or sudo): the Slurm tests will skip"; fi
+
+build: deps
 	$(SWIFT) build -c release --product sift-fuzz --scratch-path .build-fuzz -Xswiftc -sanitize=fuzzer,address -Xswiftc -DSIFT_FUZZ
 
 fuzz: fuzz-build

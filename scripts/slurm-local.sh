@@ -36,6 +36,8 @@ SelectType=select/cons_tres
 SelectTypeParameters=CR_Core
 ReturnToService=2
 MinJobAge=30
+# Schedule pending tasks every 2 s (default 60 s), so array tasks held back by %P start promptly.
+SchedulerParameters=sched_interval=2,bf_interval=2
 NodeName=$host CPUs=$cpus RealMemory=$mem State=UNKNOWN
 PartitionName=debug Nodes=$host Default=YES MaxTime=INFINITE State=UP
 CONF

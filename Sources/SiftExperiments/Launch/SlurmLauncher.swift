@@ -30,10 +30,8 @@ public struct SlurmLauncher {
     }
 
     public init(file: String, overrides: [String], results: String, store: ResultStore, cells: [ExperimentCell]) throws {
+        // Launcher keys are not part of cell ids, so the expansion refuses them as axes: one setting for all cells.
         guard let first = cells.first else { throw Problem(description: "\(file): the experiment has no cells") }
-        if let other = cells.first(where: { $0.config.launcher != first.config.launcher }) {
-            throw Problem(description: "\(file): the launcher settings differ between cells \(first.id) and \(other.id); 'launcher' keys cannot be grid or zip axes")
-        }
         self.file = file
         self.overrides = overrides
         self.results = results
@@ -67,6 +65,7 @@ public struct SlurmLauncher {
             "# experiment's \(groups.count) groups of shared work (sift run --shard); finished cells are skipped.",
             "#SBATCH --job-name=sift-\(name)",
             "#SBATCH --output=\(folder.appendingPathComponent("logs").path)/%A_%a.out",
+            "#SBATCH --open-mode=append",
             "#SBATCH --chdir=\(workingDirectory)",
         ] + settings.directives.map { "#SBATCH \($0)" }
         lines += settings.setup
