@@ -14,6 +14,8 @@ public struct GenerationNoise: Sendable {
         case renoise = 2
         /// Neighbour directions (zero-order search).
         case neighbour = 3
+        /// Resampling draws (sequential Monte Carlo).
+        case resample = 4
     }
 
     public let seed: UInt64
