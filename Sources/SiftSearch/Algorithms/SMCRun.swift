@@ -8,7 +8,7 @@ struct SMCRun {
     let parameters: SMCSearch.Parameters
     let task: SearchTask
     let context: SearchContext
-    let solver: SegmentSolver
+    let segments: SDESegments
     let shape: [Int]
 
     init(parameters: SMCSearch.Parameters, task: SearchTask, context: SearchContext) {
@@ -16,17 +16,12 @@ struct SMCRun {
         self.task = task
         self.context = context
         let generator = context.generator(steps: 1)
-        solver = generator.segments
+        segments = SDESegments(solver: generator.segments, steps: context.settings.searchSteps)
         shape = generator.sampleShape
     }
 
-    var steps: Int { context.settings.searchSteps }
-
-    /// Code time at the end of stochastic step `step` (the SDE grid reaching data).
-    func time(afterStep step: Int) -> Float {
-        let stochastic = steps - 1
-        return stochastic > 0 ? Float(step) * (1 - Sampler.sdeLastStep) / Float(stochastic) : 0
-    }
+    var steps: Int { segments.steps }
+    var noise: GenerationNoise { segments.solver.noise }
 
     func run(for search: SMCSearch) throws -> SearchOutcome {
         let verifier = try context.makeVerifier()
@@ -37,12 +32,12 @@ struct SMCRun {
         let keys = task.slots.flatMap { slot in (0..<k).map { CandidateKey(classIndex: slot.classIndex, sample: slot.sample, candidate: $0) } }
         let labels = keys.map(\.classIndex)
         let pools = (0..<s).map { ($0 * k)..<(($0 + 1) * k) }
-        var x = Tensor(keys.flatMap { solver.noise.initial(classIndex: $0.classIndex, sample: $0.sample, candidate: $0.candidate) }, shape: [s * k] + shape)
+        var x = Tensor(keys.flatMap { noise.initial(classIndex: $0.classIndex, sample: $0.sample, candidate: $0.candidate) }, shape: [s * k] + shape)
         var rewards = [[Double]](repeating: [], count: s * k)
         var trace = [Double]()
         var from = 0
         for (round, end) in (k > 1 ? parameters.resamplingSteps(steps: steps) : []).enumerated() {
-            let (state, prediction) = solveSegment(x, keys: keys, from: from, to: end, predictAtEnd: true)
+            let (state, prediction) = segments.solve(x, keys: keys, from: from, to: end, predictAtEnd: true)
             let scores = try verifier.score(CandidateBatch(images: prediction!, labels: labels, pools: pools))
             for i in 0..<(s * k) { rewards[i].append(scores[i]) }
             trace.append(mean(pools.map { p in p.map { scores[$0] }.max()! }))
@@ -51,7 +46,7 @@ struct SMCRun {
             rewards = ancestors.map { rewards[$0] }
             from = end
         }
-        x = solveSegment(x, keys: keys, from: from, to: steps, predictAtEnd: false).state
+        x = segments.solve(x, keys: keys, from: from, to: steps, predictAtEnd: false).state
         var ledger = Ledger(samples: s)
         let passes = context.denoiser.forwardPasses - passesBefore
         let chosen: [ChosenSample], winners: [Int]
@@ -72,21 +67,6 @@ struct SMCRun {
         return search.outcome(budget: k, images: x.rows(winners), early: nil, chosen: chosen, trace: trace, ledger: ledger)
     }
 
-    /// Solves every particle from the end of step `from` to the end of step `to` (`to == steps`:
-    /// to data), in batches, with the data prediction of each segment's last step when asked.
-    func solveSegment(_ x: Tensor, keys: [CandidateKey], from: Int, to: Int, predictAtEnd: Bool) -> (state: Tensor, prediction: Tensor?) {
-        let t0 = time(afterStep: from), t1: Float = to >= steps ? 1 : time(afterStep: to)
-        let count = to >= steps ? steps - from : to - from
-        var states = [Tensor](), predictions = [Tensor]()
-        for range in Batches.ranges(count: keys.count, size: solver.batchSize) {
-            let out = solver.solveBatch(x.slice(axis: 0, range), keys: Array(keys[range]), from: t0, to: t1, steps: count, firstStep: from,
-                                        earlyStep: predictAtEnd ? count - 1 : nil)
-            states.append(out.state)
-            if let early = out.early { predictions.append(early) }
-        }
-        return (Tensor.concat(states, axis: 0), predictAtEnd ? Tensor.concat(predictions, axis: 0) : nil)
-    }
-
     /// The ancestor of every particle position after resampling round `round` (itself where the
     /// slot's effective sample size stays at or above the threshold).
     func resample(rewards: [[Double]], round: Int) -> [Int] {
@@ -104,7 +84,7 @@ struct SMCRun {
                 ancestors += (base..<(base + k))
                 continue
             }
-            let u = solver.noise.stream(.resample, classIndex: key.classIndex, sample: key.sample, candidate: round).uniforms(k).map(Double.init)
+            let u = noise.stream(.resample, classIndex: key.classIndex, sample: key.sample, candidate: round).uniforms(k).map(Double.init)
             ancestors += Self.draw(weights: w, uniforms: u, scheme: parameters.resampling).map { base + $0 }
         }
         return ancestors
