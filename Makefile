@@ -80,14 +80,7 @@ FUZZ_RUNS ?= 1000000
 FUZZ_SECONDS ?= 600
 FUZZ_BIN := .build-fuzz/release/sift-fuzz
 
-fuzz-# A one-node Slurm cluster on this machine for the Slurm tests (installs slurm-wlm and munge when
-# missing; needs root or passwordless sudo). Without them the Slurm tests skip, except under CI.
-slurm:
-	@if [ "$$(id -u)" = 0 ] || sudo -n true 2>/dev/null; then sh scripts/slurm-local.sh; \
-	elif [ -n "$$CI" ]; then echo "error: CI runs the Slurm tests and needs root or passwordless sudo to start Slurm"; exit 1; \
-	else echo "Slurm not started (needs root or sudo): the Slurm tests will skip"; fi
-
-build: deps
+fuzz-build: deps
 	$(SWIFT) build -c release --product sift-fuzz --scratch-path .build-fuzz -Xswiftc -sanitize=fuzzer,address -Xswiftc -DSIFT_FUZZ
 
 fuzz: fuzz-build
