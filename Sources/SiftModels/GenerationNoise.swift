@@ -16,6 +16,8 @@ public struct GenerationNoise: Sendable {
         case neighbour = 3
         /// Resampling draws (sequential Monte Carlo).
         case resample = 4
+        /// Tournaments and mutation noise (evolutionary search).
+        case mutation = 5
     }
 
     public let seed: UInt64
