@@ -13,18 +13,6 @@ final class EvolutionRun {
         var early: [Float]?
     }
 
-    /// The winners after some generations and what they had cost.
-    struct Snapshot {
-        var winners: [Individual]
-        var images: Tensor
-        var early: Tensor?
-        var generated: Int
-        var verifier: VerifierCost
-        var seconds: Double
-        var trace: [Double]
-        var wantsEarly: Bool
-    }
-
     let parameters: EvolutionSearch.Parameters
     let slots: [CandidateKey]
     let verifier: Verifier
@@ -35,7 +23,7 @@ final class EvolutionRun {
     var populations: [[Individual]]
     var generated = 0
     var trace = [Double]()
-    var snapshots = [Int: Snapshot]()
+    var snapshots = [Int: NoiseSearchSnapshot]()
 
     var noise: GenerationNoise { generator.noise }
     var per: Int { noise.perSample }
@@ -112,9 +100,10 @@ final class EvolutionRun {
     func snapshot(_ generation: Int) {
         let winners = populations.map { $0[0] }
         let shape = [slots.count] + generator.sampleShape
-        snapshots[generation] = Snapshot(winners: winners, images: Tensor(winners.flatMap(\.image), shape: shape),
-                                         early: wantsEarly ? Tensor(winners.flatMap { $0.early! }, shape: shape) : nil,
-                                         generated: generated, verifier: verifier.cost, seconds: Date().timeIntervalSince(start),
-                                         trace: trace, wantsEarly: wantsEarly)
+        snapshots[generation] = NoiseSearchSnapshot(winners: winners.map { ScoredNoise(noise: $0.noise, score: $0.score, key: $0.key) },
+                                                    images: Tensor(winners.flatMap(\.image), shape: shape),
+                                                    early: wantsEarly ? Tensor(winners.flatMap { $0.early! }, shape: shape) : nil,
+                                                    generated: generated, verifier: verifier.cost, seconds: Date().timeIntervalSince(start),
+                                                    trace: trace, wantsEarly: wantsEarly)
     }
 }

@@ -78,25 +78,6 @@ public struct EvolutionSearch: SearchAlgorithm {
         try check(verifier, context: context)
         let state = EvolutionRun(search: self, task: task, verifier: verifier, context: context)
         try state.evolve(through: budgets.last!, reporting: Set(budgets))
-        return budgets.map { finalOutcome(state.snapshots[$0]!, generation: $0, task: task, context: context) }
-    }
-
-    /// The outcome after `generation` generations: the best individuals, re-generated with the
-    /// final steps unless the step counts are equal (then the winner's generation is the final one).
-    func finalOutcome(_ snap: EvolutionRun.Snapshot, generation: Int, task: SearchTask, context: SearchContext) -> SearchOutcome {
-        let s = task.count
-        var ledger = Ledger(samples: s)
-        ledger.chargeSearch(candidates: parameters.isNoSearch ? 0 : snap.generated - (context.reusesWinners ? s : 0), context: context)
-        ledger.addVerifier(snap.verifier)
-        ledger.chargeFinal(samples: s, context: context)
-        ledger.seconds = snap.seconds
-        var images = snap.images, early = snap.early
-        if !context.reusesWinners {
-            let final = context.regenerate(snap.winners.map(\.key), initial: snap.winners.map(\.noise), earlyPrediction: snap.wantsEarly)
-            (images, early) = (final.images, final.early)
-            ledger.seconds += final.seconds
-        }
-        let chosen = snap.winners.map { ChosenSample(key: $0.key, searchScore: $0.score.isFinite ? $0.score : nil) }
-        return outcome(budget: generation, images: images, early: early, chosen: chosen, trace: Array(snap.trace.prefix(generation)), ledger: ledger)
+        return budgets.map { finalOutcome(state.snapshots[$0]!, budget: $0, task: task, context: context) }
     }
 }

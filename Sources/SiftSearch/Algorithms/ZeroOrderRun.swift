@@ -6,23 +6,7 @@ import SiftTensor
 /// t = 0.6 prediction), the global best of retired pivots, and a snapshot after each reported
 /// iteration count.
 final class ZeroOrderRun {
-    struct Candidate {
-        var noise: [Float]
-        var score: Double
-        var key: CandidateKey
-    }
-
-    /// The winners after some iterations and what they had cost.
-    struct Snapshot {
-        var winners: [Candidate]
-        var images: Tensor
-        var early: Tensor?
-        var generated: Int
-        var verifier: VerifierCost
-        var seconds: Double
-        var trace: [Double]
-        var wantsEarly: Bool
-    }
+    typealias Candidate = ScoredNoise
 
     let search: ZeroOrderSearch
     let slots: [CandidateKey]
@@ -39,7 +23,7 @@ final class ZeroOrderRun {
     var generated: Int
     var restarts: [Int]
     var trace = [Double]()
-    var snapshots = [Int: Snapshot]()
+    var snapshots = [Int: NoiseSearchSnapshot]()
 
     var noise: GenerationNoise { generator.noise }
     var per: Int { noise.perSample }
@@ -84,7 +68,7 @@ final class ZeroOrderRun {
     func snapshot(_ iteration: Int) {
         let winners = (0..<s).map(globalBest)
         let shape = [s] + generator.sampleShape
-        snapshots[iteration] = Snapshot(winners: winners.map(\.candidate), images: Tensor(winners.flatMap(\.image), shape: shape),
+        snapshots[iteration] = NoiseSearchSnapshot(winners: winners.map(\.candidate), images: Tensor(winners.flatMap(\.image), shape: shape),
                                         early: pivotImages.early.map { _ in Tensor(winners.flatMap { $0.early! }, shape: shape) },
                                         generated: generated, verifier: verifier.cost, seconds: Date().timeIntervalSince(start),
                                         trace: trace, wantsEarly: wantsEarly)

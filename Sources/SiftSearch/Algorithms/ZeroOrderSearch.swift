@@ -98,27 +98,6 @@ public struct ZeroOrderSearch: SearchAlgorithm {
         try check(verifier, context: context)
         let state = ZeroOrderRun(search: self, task: task, verifier: verifier, context: context)
         try state.iterate(through: budgets.last!, reporting: Set(budgets))
-        return budgets.map { finalOutcome(state.snapshots[$0]!, iteration: $0, task: task, context: context) }
-    }
-
-    /// The outcome after `iteration` iterations: the snapshot's winners, re-generated with the
-    /// final steps unless the step counts are equal.
-    func finalOutcome(_ snap: ZeroOrderRun.Snapshot, iteration: Int, task: SearchTask, context: SearchContext) -> SearchOutcome {
-        let s = task.count
-        var ledger = Ledger(samples: s)
-        // Iteration 0 is no search: the pivots are the plain samples (reused, or regenerated).
-        ledger.chargeSearch(candidates: iteration == 0 ? 0 : snap.generated - (context.reusesWinners ? s : 0), context: context)
-        ledger.addVerifier(snap.verifier)
-        ledger.chargeFinal(samples: s, context: context)
-        ledger.seconds = snap.seconds
-        var images = snap.images, early = snap.early
-        if !context.reusesWinners {
-            let final = context.regenerate(snap.winners.map(\.key), initial: snap.winners.map(\.noise), earlyPrediction: snap.wantsEarly)
-            images = final.images
-            early = final.early
-            ledger.seconds += final.seconds
-        }
-        let chosen = snap.winners.map { ChosenSample(key: $0.key, searchScore: $0.score.isFinite ? $0.score : nil) }
-        return outcome(budget: iteration, images: images, early: early, chosen: chosen, trace: Array(snap.trace.prefix(iteration)), ledger: ledger)
+        return budgets.map { finalOutcome(state.snapshots[$0]!, budget: $0, task: task, context: context) }
     }
 }
