@@ -12,6 +12,10 @@ for file in \
   Experiments/regime/fig6-random.yaml \
   Experiments/regime/fig6-zero-order.yaml \
   Experiments/regime/fig6-paths.yaml \
+  Experiments/regime/fig9-ensemble.yaml \
+  Experiments/regime/fig12-zero-order-tau.yaml \
+  Experiments/regime/fig12-paths-length.yaml \
+  Experiments/regime/table2-algorithms.yaml \
   Experiments/regime/fig11-model-size.yaml \
   Experiments/regime/fig4-supervised.yaml \
   Experiments/regime/fig3-oracle.yaml
