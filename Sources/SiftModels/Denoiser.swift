@@ -40,6 +40,10 @@ public final class Denoiser {
     /// FLOPs of one velocity call for one sample.
     public var flopsPerCall: Int { passesPerCall * model.config.forwardFLOPs }
 
+    /// Counts the passes of a velocity call for `n` samples made outside ``velocity(_:t:labels:)``
+    /// (first-order search runs the model's autograd forward itself).
+    public func count(samples n: Int) { forwardPasses += n * passesPerCall }
+
     /// Guided velocity for `x` `[N, C, H, W]` at times `t` (one per sample) and `labels`.
     public func velocity(_ x: Tensor, t: [Float], labels: [Int]) -> Tensor {
         let n = x.shape[0]

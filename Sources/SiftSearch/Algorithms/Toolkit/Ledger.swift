@@ -19,6 +19,13 @@ public struct Ledger: Codable, Equatable, Sendable {
     public var verifierFLOPs = 0.0
     /// Wall seconds (for shared pools: the share of this budget's work, see the algorithm).
     public var seconds = 0.0
+    /// Backward passes through the denoiser (per image; first-order search), counted apart from
+    /// the forward NFE. Each costs about ``backwardCostRatio`` forward passes.
+    public var backwardPasses = 0
+
+    /// Cost of one backward pass through our engine in forward passes, measured for the gradient
+    /// search (`sift search --algorithm gradient`, see the README); the paper assumed 3.
+    public static let backwardCostRatio = 2.0
 
     public init(samples: Int = 0) { self.samples = samples }
 
@@ -26,6 +33,25 @@ public struct Ledger: Codable, Equatable, Sendable {
         case samples, seconds
         case searchPasses = "search_nfe", finalPasses = "final_nfe", verifierPasses = "verifier_passes"
         case searchFLOPs = "search_flops", finalFLOPs = "final_flops", verifierFLOPs = "verifier_flops"
+        case backwardPasses = "backward_passes"
+    }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        samples = try c.decode(Int.self, forKey: .samples)
+        seconds = try c.decode(Double.self, forKey: .seconds)
+        searchPasses = try c.decode(Int.self, forKey: .searchPasses)
+        finalPasses = try c.decode(Int.self, forKey: .finalPasses)
+        verifierPasses = try c.decode(Int.self, forKey: .verifierPasses)
+        searchFLOPs = try c.decode(Double.self, forKey: .searchFLOPs)
+        finalFLOPs = try c.decode(Double.self, forKey: .finalFLOPs)
+        verifierFLOPs = try c.decode(Double.self, forKey: .verifierFLOPs)
+        backwardPasses = try c.decodeIfPresent(Int.self, forKey: .backwardPasses) ?? 0
+    }
+
+    /// Forward NFE plus backward passes at ``backwardCostRatio`` forward passes each, per sample.
+    public var nfeEquivalentPerSample: Double {
+        (Double(totalPasses) + Ledger.backwardCostRatio * Double(backwardPasses)) / Double(max(samples, 1))
     }
 
     /// Denoiser passes in all.
@@ -55,6 +81,7 @@ public struct Ledger: Codable, Equatable, Sendable {
     /// Adds everything `other` counts (the ledgers of two parts of one task).
     public mutating func add(_ other: Ledger) {
         samples += other.samples
+        backwardPasses += other.backwardPasses
         searchPasses += other.searchPasses
         finalPasses += other.finalPasses
         verifierPasses += other.verifierPasses
@@ -81,12 +108,17 @@ public struct LedgerRecord: Codable, Equatable, Sendable {
     public var verifierGFLOPs: Double
     public var gflopsPerSample: Double
     public var seconds: Double
+    /// Backward passes through the denoiser and the NFE-equivalent per sample (forward NFE +
+    /// ``Ledger/backwardCostRatio`` × backward); nil (absent) without backward passes.
+    public var backwardPasses: Int?
+    public var nfeEquivalentPerSample: Double?
 
     enum CodingKeys: String, CodingKey {
         case samples, seconds
         case searchNFE = "search_nfe", finalNFE = "final_nfe", totalNFE = "total_nfe", nfePerSample = "nfe_per_sample"
         case verifierPasses = "verifier_passes", searchGFLOPs = "search_gflops", finalGFLOPs = "final_gflops"
         case verifierGFLOPs = "verifier_gflops", gflopsPerSample = "gflops_per_sample"
+        case backwardPasses = "backward_passes", nfeEquivalentPerSample = "nfe_equivalent_per_sample"
     }
 
     init(_ l: Ledger) {
@@ -101,5 +133,9 @@ public struct LedgerRecord: Codable, Equatable, Sendable {
         verifierGFLOPs = l.verifierFLOPs / 1e9
         gflopsPerSample = l.gflopsPerSample
         seconds = l.seconds
+        if l.backwardPasses > 0 {
+            backwardPasses = l.backwardPasses
+            nfeEquivalentPerSample = l.nfeEquivalentPerSample
+        }
     }
 }

@@ -20,6 +20,8 @@ struct NoiseSearchSnapshot {
     var seconds: Double
     var trace: [Double]
     var wantsEarly: Bool
+    /// Backward passes through the denoiser so far (first-order search).
+    var backwardPasses = 0
 }
 
 extension SearchAlgorithm {
@@ -33,6 +35,7 @@ extension SearchAlgorithm {
         var ledger = Ledger(samples: s)
         ledger.chargeSearch(candidates: p.isNoSearch ? 0 : snap.generated - (context.reusesWinners ? s : 0), context: context)
         ledger.addVerifier(snap.verifier)
+        ledger.backwardPasses = snap.backwardPasses
         ledger.chargeFinal(samples: s, context: context)
         ledger.seconds = snap.seconds
         var images = snap.images, early = snap.early
