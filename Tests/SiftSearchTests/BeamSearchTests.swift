@@ -44,16 +44,8 @@ import SiftTensor
 
     @Test func resultsDoNotDependOnBatchSizeOrThreads() throws {
         let search = try Self.search([3]) { $0.lookahead = 2 }
-        let reference = try SearchEngine.run(search, task: SearchTestSupport.task, context: try SearchTestSupport.context(Self.sde))[0]
-        let saved = Threads.count
-        defer { Threads.set(saved) }
-        for (batch, threads) in [(5, 1), (1, 2)] {
-            Threads.set(threads)
-            let other = try SearchEngine.run(search, task: SearchTestSupport.task, context: try SearchTestSupport.context(Self.sde, batchSize: batch))[0]
-            #expect(other.images.data.map(\.bitPattern) == reference.images.data.map(\.bitPattern), "batch \(batch), threads \(threads)")
-            #expect(other.chosen == reference.chosen)
-        }
-        // Every chosen key is a continuation of its own slot, unique ids within the slot.
+        let reference = try SearchTestSupport.expectSameOverBatchesAndThreads(search, settings: Self.sde, runs: [(256, 2), (5, 1), (1, 2)])
+        // Every chosen key is a continuation of its own slot.
         #expect(zip(reference.chosen, SearchTestSupport.task.slots).allSatisfy { $0.key.classIndex == $1.classIndex && $0.key.sample == $1.sample })
     }
 

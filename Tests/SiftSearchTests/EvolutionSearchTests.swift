@@ -46,15 +46,7 @@ import SiftTensor
 
     @Test func resultsDoNotDependOnBatchSizeOrThreads() throws {
         let search = try Self.search([2]) { $0.mutation = 0.3 }
-        let reference = try SearchEngine.run(search, task: SearchTestSupport.task, context: try SearchTestSupport.context(Self.settings))[0]
-        let saved = Threads.count
-        defer { Threads.set(saved) }
-        for (batch, threads) in [(5, 1), (1, 2)] {
-            Threads.set(threads)
-            let other = try SearchEngine.run(search, task: SearchTestSupport.task, context: try SearchTestSupport.context(Self.settings, batchSize: batch))[0]
-            #expect(other.images.data.map(\.bitPattern) == reference.images.data.map(\.bitPattern), "batch \(batch), threads \(threads)")
-            #expect(other.chosen == reference.chosen)
-        }
+        try SearchTestSupport.expectSameOverBatchesAndThreads(search, settings: Self.settings, runs: [(256, 2), (5, 1), (1, 2)])
     }
 
     @Test func childrenStayStandardNormal() throws {

@@ -58,13 +58,7 @@ import SiftTensor
 
     @Test func resultsDoNotDependOnThreads() throws {
         let search = try Self.search([2]) { $0.optimizer = .sgd; $0.regularizer = .norm; $0.learningRate = 0.5 }
-        let saved = Threads.count
-        defer { Threads.set(saved) }
-        Threads.set(1)
-        let one = try SearchEngine.run(search, task: SearchTestSupport.task, context: try SearchTestSupport.context(Self.settings))[0]
-        Threads.set(2)
-        let two = try SearchEngine.run(search, task: SearchTestSupport.task, context: try SearchTestSupport.context(Self.settings))[0]
-        #expect(one.images.data.map(\.bitPattern) == two.images.data.map(\.bitPattern) && one.chosen == two.chosen)
+        try SearchTestSupport.expectSameOverBatchesAndThreads(search, settings: Self.settings, runs: [(256, 1), (256, 2)])
     }
 
     @Test func projectionKeepsTheNoiseOnItsShell() throws {

@@ -40,15 +40,7 @@ import SiftTensor
 
     @Test func resultsDoNotDependOnBatchSizeOrThreads() throws {
         let search = try Self.search([4]) { $0.potential = .diff; $0.resampling = .multinomial }
-        let reference = try SearchEngine.run(search, task: SearchTestSupport.task, context: try SearchTestSupport.context(Self.sde))[0]
-        let saved = Threads.count
-        defer { Threads.set(saved) }
-        for (batch, threads) in [(5, 1), (1, 2), (256, 2)] {
-            Threads.set(threads)
-            let other = try SearchEngine.run(search, task: SearchTestSupport.task, context: try SearchTestSupport.context(Self.sde, batchSize: batch))[0]
-            #expect(other.images.data.map(\.bitPattern) == reference.images.data.map(\.bitPattern), "batch \(batch), threads \(threads)")
-            #expect(other.chosen == reference.chosen)
-        }
+        try SearchTestSupport.expectSameOverBatchesAndThreads(search, settings: Self.sde, runs: [(256, 2), (5, 1), (1, 2), (256, 2)])
     }
 
     @Test func resamplingDrawsFollowTheWeights() {

@@ -1,3 +1,4 @@
+import Testing
 import SiftModels
 import SiftNN
 import SiftTensor
@@ -38,4 +39,25 @@ enum SearchTestSupport {
     }
 
     static let task = SearchTask(classes: [1, 7], perClass: 3)
+
+    /// Runs `search` on ``task`` with `settings` at each (batch size, thread count) and expects the
+    /// same images, bit for bit, and the same choices as the first; returns that first outcome.
+    @discardableResult
+    static func expectSameOverBatchesAndThreads<A: SearchAlgorithm>(_ search: A, settings: SamplingSettings,
+                                                                  runs: [(batch: Int, threads: Int)]) throws -> SearchOutcome {
+        let saved = Threads.count
+        defer { Threads.set(saved) }
+        var reference: SearchOutcome?
+        for (batch, threads) in runs {
+            Threads.set(threads)
+            let outcome = try SearchEngine.run(search, task: task, context: try context(settings, batchSize: batch))[0]
+            if let reference {
+                #expect(outcome.images.data.map(\.bitPattern) == reference.images.data.map(\.bitPattern), "batch \(batch), threads \(threads)")
+                #expect(outcome.chosen == reference.chosen, "batch \(batch), threads \(threads)")
+            } else {
+                reference = outcome
+            }
+        }
+        return reference!
+    }
 }
