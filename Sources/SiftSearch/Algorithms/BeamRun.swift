@@ -46,17 +46,11 @@ struct BeamRun {
             trace.append(mean((0..<s).map { scores[$0 * b] }))
             from = end
         }
-        var ledger = Ledger(samples: s)
-        let passes = context.denoiser.forwardPasses - passesBefore
+        // B = K = 1 is plain SDE sampling: its generation is the final one, not search.
+        let ledger = Ledger.measured(samples: s, context: context, passesBefore: passesBefore, searched: !parameters.isNoSearch,
+                                     verifier: verifier.cost, since: start)
         // The beams of a slot are sorted best first: its first beam is the sample.
         let winners = (0..<s).map { $0 * b }
-        if parameters.isNoSearch {
-            ledger.addFinal(passes: passes, flopsPerPass: context.flopsPerPass)
-        } else {
-            ledger.addSearch(passes: passes, flopsPerPass: context.flopsPerPass)
-        }
-        ledger.addVerifier(verifier.cost)
-        ledger.seconds = Date().timeIntervalSince(start)
         let chosen = winners.map { ChosenSample(key: keys[$0], searchScore: parameters.isNoSearch ? nil : scores[$0]) }
         return search.outcome(budget: b, images: x.rows(winners), early: nil, chosen: chosen, trace: trace, ledger: ledger)
     }

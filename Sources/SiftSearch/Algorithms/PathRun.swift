@@ -47,10 +47,7 @@ struct PathRun {
             trace.append(result.best)
         }
         let winners = Selection.best(scores, pools: survivorPools)
-        var ledger = Ledger(samples: s)
-        ledger.addSearch(passes: context.denoiser.forwardPasses - passesBefore, flopsPerPass: context.flopsPerPass)
-        ledger.addVerifier(verifier.cost)
-        ledger.seconds = Date().timeIntervalSince(start)
+        let ledger = Ledger.measured(samples: s, context: context, passesBefore: passesBefore, searched: true, verifier: verifier.cost, since: start)
         let chosen = winners.map { ChosenSample(key: keys[$0], searchScore: scores[$0]) }
         return search.outcome(budget: parameters.width, images: x.rows(winners), early: nil, chosen: chosen, trace: trace, ledger: ledger)
     }

@@ -47,23 +47,18 @@ struct SMCRun {
             from = end
         }
         x = segments.solve(x, keys: keys, from: from, to: steps, predictAtEnd: false).state
-        var ledger = Ledger(samples: s)
-        let passes = context.denoiser.forwardPasses - passesBefore
         let chosen: [ChosenSample], winners: [Int]
         if k > 1 {
             let scores = try verifier.score(CandidateBatch(images: x, labels: labels, pools: pools))
             winners = Selection.best(scores, pools: pools)
             chosen = winners.map { ChosenSample(key: keys[$0], searchScore: scores[$0]) }
             trace.append(mean(winners.map { scores[$0] }))
-            ledger.addSearch(passes: passes, flopsPerPass: context.flopsPerPass)
         } else {
             // One particle is plain SDE sampling: its generation is the final one, not search.
             winners = Array(0..<s)
             chosen = keys.map { ChosenSample(key: $0, searchScore: nil) }
-            ledger.addFinal(passes: passes, flopsPerPass: context.flopsPerPass)
         }
-        ledger.addVerifier(verifier.cost)
-        ledger.seconds = Date().timeIntervalSince(start)
+        let ledger = Ledger.measured(samples: s, context: context, passesBefore: passesBefore, searched: k > 1, verifier: verifier.cost, since: start)
         return search.outcome(budget: k, images: x.rows(winners), early: nil, chosen: chosen, trace: trace, ledger: ledger)
     }
 

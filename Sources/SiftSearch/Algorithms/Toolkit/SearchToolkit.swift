@@ -1,3 +1,4 @@
+import Foundation
 import SiftModels
 import SiftTensor
 
@@ -24,6 +25,22 @@ extension SearchContext {
 }
 
 extension Ledger {
+    /// The ledger of a run that drives the denoiser itself (paths, smc, beam): its passes since
+    /// `passesBefore` — as search, or for a run that searched nothing as the final generation —
+    /// the verifier's cost, and the wall seconds since `start`.
+    static func measured(samples: Int, context: SearchContext, passesBefore: Int, searched: Bool, verifier: VerifierCost, since start: Date) -> Ledger {
+        var ledger = Ledger(samples: samples)
+        let passes = context.denoiser.forwardPasses - passesBefore
+        if searched {
+            ledger.addSearch(passes: passes, flopsPerPass: context.flopsPerPass)
+        } else {
+            ledger.addFinal(passes: passes, flopsPerPass: context.flopsPerPass)
+        }
+        ledger.addVerifier(verifier)
+        ledger.seconds = Date().timeIntervalSince(start)
+        return ledger
+    }
+
     /// Charges `candidates` generations with the search steps.
     public mutating func chargeSearch(candidates: Int, context: SearchContext) {
         addSearch(passes: candidates * context.searchPassesPerCandidate, flopsPerPass: context.flopsPerPass)
