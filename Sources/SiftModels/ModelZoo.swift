@@ -11,7 +11,16 @@ public enum ModelZoo {
     }
 
     /// Every zoo name: the SiT sizes and the classifiers.
-    public static var names: [String] { SiTConfig.zoo.map(\.name) + ClassifierTraining.names }
+    public static var names: [String] { SiTConfig.zoo.map(\.name) + classifierNames }
+
+    /// The networks with features and a class head: the supervised classifiers and the
+    /// self-supervised encoder (whose head is its linear probe).
+    public static var classifierNames: [String] { ClassifierTraining.names + SSLTraining.names }
+
+    /// A new network of the classifier name `name`, or nil.
+    public static func makeClassifier(_ name: String, seed: UInt64) -> Classifier? {
+        ClassifierTraining.make(name, seed: seed) ?? SSLTraining.make(name, seed: seed)
+    }
 
     /// The weights file a name or path refers to.
     public static func weightsURL(_ nameOrPath: String) -> URL {
@@ -25,14 +34,14 @@ public enum ModelZoo {
     public static func loadSiT(_ nameOrPath: String) throws -> SiT {
         let url = weightsURL(nameOrPath)
         let sitNames = SiTConfig.zoo.map(\.name)
-        if ClassifierTraining.names.contains(nameOrPath) { throw ZooError.notADiffusionModel(nameOrPath, models: sitNames) }
+        if classifierNames.contains(nameOrPath) { throw ZooError.notADiffusionModel(nameOrPath, models: sitNames) }
         guard FileManager.default.fileExists(atPath: url.path) else {
             if names.contains(nameOrPath) { throw ZooError.missingWeights(name: nameOrPath, path: url.path) }
             if isPath(nameOrPath) { throw ZooError.missingFile(path: url.path) }
             throw ZooError.unknownModel(nameOrPath, known: sitNames)
         }
         let file = try SafetensorsFile.read(from: url)
-        if let kind = file.metadata["model"], ClassifierTraining.names.contains(kind) {
+        if let kind = file.metadata["model"], classifierNames.contains(kind) {
             throw ZooError.notADiffusionModel("\(url.path) (metadata model '\(kind)')", models: sitNames)
         }
         try checkFinite(file, source: url.path)
@@ -55,19 +64,19 @@ public enum ModelZoo {
         }
     }
 
-    /// Loads a classifier (`eval-cnn`, `clf-mlp`, `clf-vit`) by name or from a path whose
+    /// Loads a classifier (`eval-cnn`, `clf-mlp`, `clf-vit`, `ssl-vit`) by name or from a path whose
     /// `model` metadata names the architecture.
     public static func loadClassifier(_ nameOrPath: String) throws -> Classifier {
         let url = weightsURL(nameOrPath)
         guard FileManager.default.fileExists(atPath: url.path) else {
             if names.contains(nameOrPath) { throw ZooError.missingWeights(name: nameOrPath, path: url.path) }
-            throw ZooError.unknownModel(nameOrPath, known: ClassifierTraining.names)
+            throw ZooError.unknownModel(nameOrPath, known: classifierNames)
         }
         let file = try SafetensorsFile.read(from: url)
         try checkFinite(file, source: url.path)
-        let architecture = ClassifierTraining.names.contains(nameOrPath) ? nameOrPath : (file.metadata["model"] ?? "")
-        guard let model = ClassifierTraining.make(architecture, seed: 0) else {
-            throw ZooError.badConfig(file: url.path, problem: "metadata 'model' must name one of \(ClassifierTraining.names.joined(separator: ", ")) (found '\(architecture)')")
+        let architecture = classifierNames.contains(nameOrPath) ? nameOrPath : (file.metadata["model"] ?? "")
+        guard let model = makeClassifier(architecture, seed: 0) else {
+            throw ZooError.badConfig(file: url.path, problem: "metadata 'model' must name one of \(classifierNames.joined(separator: ", ")) (found '\(architecture)')")
         }
         try model.load(file.tensors, source: url.path)
         return model

@@ -5,7 +5,7 @@ import SiftTensor
 /// (49 tokens), learned positions, pre-LayerNorm blocks (multi-head attention, GELU MLP),
 /// mean-pooled and normalised tokens as the feature vector, and a linear head.
 public final class ViTClassifier: Classifier {
-    public let name = "clf-vit"
+    public let name: String
     let width: Int, depth: Int, heads: Int, patch = 4
     let patchEmbed: Linear
     let positions: Tensor
@@ -13,7 +13,9 @@ public final class ViTClassifier: Classifier {
     let normWeight: Tensor, normBias: Tensor
     let head: Linear
 
-    public init(width: Int = 64, depth: Int = 4, heads: Int = 4, seed: UInt64 = 0) {
+    /// `name` is the zoo name (`clf-vit`; `ssl-vit` for the backbone of ``SSLEncoder``).
+    public init(name: String = "clf-vit", width: Int = 64, depth: Int = 4, heads: Int = 4, seed: UInt64 = 0) {
+        self.name = name
         self.width = width; self.depth = depth; self.heads = heads
         let rng = Philox(seed: seed, stream: 0x717)
         patchEmbed = Linear("patch_embed", inFeatures: 16, outFeatures: width, rng: rng.stream(1))

@@ -35,6 +35,19 @@ public final class ZooTrainer {
             lossOfStep = { SiTTraining.loss(model: model, data: data, spec: spec, step: $0) }
             evaluate = nil
             configJSON = String(decoding: try JSONEncoder().encode(config), as: UTF8.self)
+        } else if let encoder = SSLTraining.make(spec.model, seed: spec.seed) {
+            module = encoder
+            kind = "classifier"
+            flops = encoder.forwardFLOPs
+            configuration = ["feature_dimension": "\(encoder.featureDimension)", "objective": "SimCLR NT-Xent, no labels",
+                             "temperature": "\(SSLTraining.temperature)",
+                             "test_accuracy": "of a linear probe fitted on the frozen features (the head)"]
+            lossOfStep = { SSLTraining.loss(model: encoder, data: data, spec: spec, step: $0) }
+            evaluate = {
+                let test = try FashionMNIST.load(split: .test, directory: spec.data)
+                return SSLTraining.fitLinearProbe(model: encoder, train: data, test: test, seed: spec.seed)
+            }
+            configJSON = nil
         } else if let classifier = ClassifierTraining.make(spec.model, seed: spec.seed) {
             module = classifier
             kind = "classifier"
@@ -52,7 +65,7 @@ public final class ZooTrainer {
     }
 
     /// Names `sift train` accepts.
-    public static let trainable = SiTConfig.zoo.map(\.name) + ClassifierTraining.names
+    public static let trainable = SiTConfig.zoo.map(\.name) + ClassifierTraining.names + SSLTraining.names
 
     public func loss(_ step: Int) -> Tensor { lossOfStep(step) }
 

@@ -104,4 +104,12 @@ public struct Philox: Sendable, Hashable {
         let wide = (UInt64(b.0) << 32) | UInt64(b.1)
         return Int(wide.multipliedFullWidth(by: UInt64(n)).high)
     }
+
+    /// A uniformly random permutation of 0 ..< n (Fisher–Yates: element i picks the partner of
+    /// position i, from the last position down).
+    public func permutation(_ n: Int) -> [Int] {
+        var order = Array(0..<n)
+        for i in stride(from: n - 1, to: 0, by: -1) { order.swapAt(i, integer(below: i + 1, at: i)) }
+        return order
+    }
 }

@@ -61,8 +61,8 @@ struct ModelsCommand: ParsableCommand {
             table.add([c.name, "SiT (flow matching)", "\(c.depth)", "\(c.width)", "\(c.heads)", "\(c.parameterCount)",
                        fmt(Double(c.forwardFLOPs) / 1e6, 3), present ? url.path : "missing"])
         }
-        for name in ClassifierTraining.names {
-            guard let c = ClassifierTraining.make(name, seed: 0) else { continue }
+        for name in ModelZoo.classifierNames {
+            guard let c = ModelZoo.makeClassifier(name, seed: 0) else { continue }
             let url = ModelZoo.weightsURL(name)
             let present = FileManager.default.fileExists(atPath: url.path)
             table.add([name, "classifier (\(c.featureDimension)-d features)", "", "", "", "\(c.parameterCount)",

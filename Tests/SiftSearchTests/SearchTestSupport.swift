@@ -31,6 +31,7 @@ enum SearchTestSupport {
             switch verifier {
             case "mean-rank": return try EnsembleVerifier(members: [ClassLogitVerifier(name: "clf-mlp", classifier: net),
                                                                     InceptionOracleVerifier(evaluationNetwork: net)], rule: .meanRank)
+            case "self-similarity": return SelfSimilarityVerifier(network: net)
             default: return ClassLogitVerifier(name: verifier, classifier: net)
             }
         }

@@ -156,7 +156,7 @@ import SiftTensor
 
     @Test func factoryKnowsItsNames() throws {
         for name in VerifierFactory.names + ["self-similarity:clf-mlp"] { try VerifierFactory.validate(name) }
-        #expect(throws: VerifierError.unknownVerifier("clf-vitt", known: VerifierFactory.names + ["self-similarity:eval-cnn", "self-similarity:clf-mlp", "self-similarity:clf-vit"])) {
+        #expect(throws: VerifierError.unknownVerifier("clf-vitt", known: VerifierFactory.names + ["self-similarity:eval-cnn", "self-similarity:clf-mlp", "self-similarity:clf-vit", "self-similarity:ssl-vit"])) {
             try VerifierFactory.validate("clf-vitt")
         }
     }

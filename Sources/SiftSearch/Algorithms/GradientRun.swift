@@ -4,12 +4,13 @@ import SiftTensor
 
 /// The state of one first-order search: every slot's noise, optimiser moments and best iterate,
 /// and a snapshot after each reported iteration count. Generation runs the ODE solver on the
-/// SiT's autograd forward (guidance as v∅ + w·(v_y − v∅)), so the verifier's logit can be
-/// differentiated back to the initial noise.
+/// SiT's autograd forward (guidance as v∅ + w·(v_y − v∅)), so the verifier's score (a class
+/// logit, or self-similarity through the early prediction read on the way) can be differentiated
+/// back to the initial noise.
 final class GradientRun {
     let parameters: GradientSearch.Parameters
     let slots: [CandidateKey]
-    let classifier: Classifier
+    let verifier: DifferentiableVerifier
     let context: SearchContext
     let noise: GenerationNoise
     let shape: [Int]
@@ -18,10 +19,10 @@ final class GradientRun {
     /// Slots per autograd batch (every solver step's activations are kept for the backward pass).
     static let batchSize = 16
 
-    init(parameters: GradientSearch.Parameters, task: SearchTask, classifier: Classifier, context: SearchContext) {
+    init(parameters: GradientSearch.Parameters, task: SearchTask, verifier: DifferentiableVerifier, context: SearchContext) {
         self.parameters = parameters
         slots = task.slots
-        self.classifier = classifier
+        self.verifier = verifier
         self.context = context
         let generator = context.generator(steps: context.settings.searchSteps)
         noise = generator.noise
@@ -33,29 +34,38 @@ final class GradientRun {
 
     /// Optimises `last` steps from each slot's keyed noise, snapshotting after each count in `reported`.
     func optimise(through last: Int, reporting reported: Set<Int>) throws {
+        try withFrozenNetworks { try optimiseFrozen(through: last, reporting: reported) }
+    }
+
+    /// Runs `body` with the denoiser's and the verifier's weights out of the graph: only the noise
+    /// needs a gradient.
+    func withFrozenNetworks<T>(_ body: () throws -> T) rethrows -> T {
+        model.setRequiresGrad(false)
+        verifier.network.setRequiresGrad(false)
+        defer { model.setRequiresGrad(true); verifier.network.setRequiresGrad(true) }
+        return try body()
+    }
+
+    private func optimiseFrozen(through last: Int, reporting reported: Set<Int>) throws {
         let s = slots.count, d = Float(per)
         let start = Date()
-        // Only the noise needs a gradient: the networks' weights stay frozen meanwhile.
-        model.setRequiresGrad(false)
-        classifier.setRequiresGrad(false)
-        defer { model.setRequiresGrad(true); classifier.setRequiresGrad(true) }
         var z = slots.map { noise.initial(classIndex: $0.classIndex, sample: $0.sample) }
         var m = [[Float]](repeating: [Float](repeating: 0, count: per), count: s), v = m
-        var best = [ScoredNoise](), bestImages = [[Float]]()
-        var verifier = VerifierCost(), backward = 0, trace = [Double]()
+        var best = [ScoredNoise](), bestImages = [[Float]](), bestEarly = [[Float]]()
+        var backward = 0, trace = [Double]()
         let passes = context.passes(steps: context.settings.searchSteps)
         for iteration in 0...last {
             let wantsGradient = iteration < last
-            let (scores, grads, images) = evaluate(z, gradient: wantsGradient)
-            verifier = verifier + VerifierCost(forwardPasses: s, flops: Double(s) * Double(classifier.forwardFLOPs))
-            for i in 0..<s where iteration == 0 || scores[i] > best[i].score {
+            let out = try evaluate(z, gradient: wantsGradient)
+            for i in 0..<s where iteration == 0 || out.scores[i] > best[i].score {
                 let key = CandidateKey(classIndex: slots[i].classIndex, sample: slots[i].sample, candidate: iteration)
+                let winner = ScoredNoise(noise: z[i], score: out.scores[i], key: key), early = wantsEarly ? out.early[i] : []
                 if iteration == 0 {
-                    best.append(ScoredNoise(noise: z[i], score: scores[i], key: key))
-                    bestImages.append(images[i])
+                    best.append(winner)
+                    bestImages.append(out.images[i])
+                    bestEarly.append(early)
                 } else {
-                    best[i] = ScoredNoise(noise: z[i], score: scores[i], key: key)
-                    bestImages[i] = images[i]
+                    (best[i], bestImages[i], bestEarly[i]) = (winner, out.images[i], early)
                 }
             }
             if iteration > 0 { trace.append(best.reduce(0) { $0 + $1.score } / Double(s)) }
@@ -63,13 +73,14 @@ final class GradientRun {
                 let noSearch = iteration == 0
                 snapshots[iteration] = NoiseSearchSnapshot(
                     winners: noSearch ? best.map { ScoredNoise(noise: $0.noise, score: -.infinity, key: $0.key) } : best,
-                    images: Tensor(bestImages.flatMap { $0 }, shape: [s] + shape), early: nil, generated: s * (iteration + 1),
-                    verifier: noSearch ? VerifierCost() : verifier, seconds: Date().timeIntervalSince(start), trace: trace,
-                    wantsEarly: false, backwardPasses: backward)
+                    images: Tensor(bestImages.flatMap { $0 }, shape: [s] + shape),
+                    early: wantsEarly ? Tensor(bestEarly.flatMap { $0 }, shape: [s] + shape) : nil, generated: s * (iteration + 1),
+                    verifier: noSearch ? VerifierCost() : verifier.cost, seconds: Date().timeIntervalSince(start), trace: trace,
+                    wantsEarly: wantsEarly, backwardPasses: backward)
             }
             guard wantsGradient else { break }
             backward += s * passes
-            for i in 0..<s { z[i] = step(z[i], gradient: grads[i], m: &m[i], v: &v[i], t: iteration + 1, dimension: d) }
+            for i in 0..<s { z[i] = step(z[i], gradient: out.gradients[i], m: &m[i], v: &v[i], t: iteration + 1, dimension: d) }
         }
     }
 
@@ -103,42 +114,58 @@ final class GradientRun {
         return out
     }
 
-    /// The verifier's logit of each slot's class for noises `z`, its gradient with respect to each
-    /// noise (when `gradient`), and the generated images, in batches of ``batchSize`` slots.
-    func evaluate(_ z: [[Float]], gradient: Bool) -> (scores: [Double], gradients: [[Float]], images: [[Float]]) {
-        var scores = [Double](), gradients = [[Float]](), images = [[Float]]()
+    /// Whether generation reads the early predictions: the verifier scores them, or the finals
+    /// must carry them (a held-out self-similarity).
+    var wantsEarly: Bool { EarlyPrediction.neededForFinals(verifier: verifier, context: context) }
+
+    /// One evaluation of every slot's noise: scores, gradients with respect to the noises (empty
+    /// without `gradient`), and per-slot rows of the images and early predictions (empty unless
+    /// ``wantsEarly``).
+    struct Evaluation {
+        var scores = [Double](), gradients = [[Float]](), images = [[Float]](), early = [[Float]]()
+    }
+
+    /// The verifier's score of each slot for noises `z`, its gradient with respect to each noise
+    /// (when `gradient`), and the generated images, in batches of ``batchSize`` slots.
+    func evaluate(_ z: [[Float]], gradient: Bool) throws -> Evaluation {
+        var out = Evaluation()
         for range in Batches.ranges(count: z.count, size: Self.batchSize) {
             let labels = range.map { slots[$0].classIndex }
             let x0 = Tensor(range.flatMap { z[$0] }, shape: [range.count] + shape, requiresGrad: gradient)
-            let body = { () -> (Tensor, Tensor) in
-                let image = self.generate(x0, labels: labels)
-                return (image, self.classifier.logits(image))
+            let body = { () throws -> (Tensor, Tensor?, Tensor) in
+                let (image, early) = self.generate(x0, labels: labels)
+                let scores = try self.verifier.differentiableScores(images: image, early: self.verifier.needsEarlyPrediction ? early : nil,
+                                                                    labels: labels)
+                return (image, early, scores)
             }
-            let (image, logits) = gradient ? body() : withNoGrad(body)
-            for (r, label) in labels.enumerated() {
-                scores.append(Double(logits.data[r * 10 + label]))
-                images.append(Array(image.data[(r * per)..<((r + 1) * per)]))
+            let (image, early, batchScores) = gradient ? try body() : try withNoGrad(body)
+            for r in labels.indices {
+                out.scores.append(Double(batchScores.data[r]))
+                out.images.append(Array(image.data[(r * per)..<((r + 1) * per)]))
+                if let early { out.early.append(Array(early.data[(r * per)..<((r + 1) * per)])) }
             }
             if gradient {
-                var oneHot = [Float](repeating: 0, count: logits.count)
-                for (r, label) in labels.enumerated() { oneHot[r * 10 + label] = 1 }
-                (logits * Tensor(oneHot, shape: logits.shape)).sum().backward()
+                batchScores.sum().backward()
                 let g = x0.grad ?? [Float](repeating: 0, count: x0.count)
-                for r in 0..<range.count { gradients.append(Array(g[(r * per)..<((r + 1) * per)])) }
+                for r in 0..<range.count { out.gradients.append(Array(g[(r * per)..<((r + 1) * per)])) }
             }
         }
-        return (scores, gradients, images)
+        return out
     }
 
     /// The ODE solve from noise (t = 0) to data on the autograd forward: Euler or Heun on the
-    /// uniform grid of the search steps, as `Sampler.solve` does. Counts its passes on the denoiser.
-    func generate(_ x0: Tensor, labels: [Int]) -> Tensor {
+    /// uniform grid of the search steps, as `Sampler.solve` does, with the data prediction
+    /// `x + (1 − t)·v` at ``EarlyPrediction/step(steps:solver:)`` when ``wantsEarly``.
+    /// Counts its passes on the denoiser.
+    func generate(_ x0: Tensor, labels: [Int]) -> (image: Tensor, early: Tensor?) {
         let steps = context.settings.searchSteps, solver = context.settings.solver
+        let earlyStep = wantsEarly ? EarlyPrediction.step(steps: steps, solver: solver) : nil
         let dt = 1 / Float(steps)
-        var x = x0
+        var x = x0, early: Tensor?
         for i in 0..<steps {
             let t = Float(i) * dt
             let k1 = velocity(x, t: t, labels: labels)
+            if i == earlyStep { early = x + k1 * (1 - t) }
             let predictor = x + k1 * dt
             if solver == .euler || i == steps - 1 {
                 x = predictor
@@ -147,7 +174,7 @@ final class GradientRun {
                 x = x + (k1 + k2) * (0.5 * dt)
             }
         }
-        return x
+        return (x, early)
     }
 
     /// v = v∅ + w·(v_y − v∅) (v_y alone without guidance), counted as the denoiser's passes.
@@ -162,14 +189,12 @@ final class GradientRun {
 }
 
 extension GradientSearch {
-    /// The scores of `noises` (one per slot of `task`) for `classifier`'s class logit, generated on
-    /// the autograd forward, with the backward pass to the noises when `gradient`: the two passes
+    /// The scores of `noises` (one per slot of `task`) by `verifier`, generated on the autograd
+    /// forward, with the backward pass to the noises when `gradient`: the two passes
     /// `sift bench gradient` times against the inference path.
-    public static func scores(of noises: [[Float]], task: SearchTask, classifier: Classifier, context: SearchContext, gradient: Bool) -> [Double] {
-        let run = GradientRun(parameters: Parameters(), task: task, classifier: classifier, context: context)
-        run.model.setRequiresGrad(false)
-        classifier.setRequiresGrad(false)
-        defer { run.model.setRequiresGrad(true); classifier.setRequiresGrad(true) }
-        return run.evaluate(noises, gradient: gradient).scores
+    public static func scores(of noises: [[Float]], task: SearchTask, verifier: DifferentiableVerifier, context: SearchContext,
+                              gradient: Bool) throws -> [Double] {
+        let run = GradientRun(parameters: Parameters(), task: task, verifier: verifier, context: context)
+        return try run.withFrozenNetworks { try run.evaluate(noises, gradient: gradient).scores }
     }
 }

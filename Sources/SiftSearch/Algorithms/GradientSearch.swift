@@ -6,8 +6,9 @@ import SiftTensor
 /// initial noise ascends the verifier's score by gradients backpropagated through the ODE sampler
 /// (the SiT's own autograd graph, every solver step) and the verifier; Adam or SGD, a projection
 /// back to the noise's typical shell ‖z‖ = √d or a norm penalty, and the best iterate is kept.
-/// One run reports every iteration count of its sweep. Differentiable verifiers only: the
-/// classifier logits `clf-mlp` and `clf-vit`.
+/// One run reports every iteration count of its sweep. Differentiable verifiers only
+/// (``DifferentiableVerifier``): the classifier logits `clf-mlp` and `clf-vit`, and
+/// `self-similarity`, whose early prediction is read on the differentiated solve.
 ///
 /// The ledger counts the forward NFE of every iterate and the backward passes through the
 /// denoiser apart (`backward_passes`), with an NFE-equivalent at ``Ledger/backwardCostRatio``.
@@ -65,21 +66,26 @@ public struct GradientSearch: SearchAlgorithm {
             try ParameterError.require(regularization >= 0 && regularization.isFinite, "regularization", "a finite ρ ≥ 0", got: regularization)
         }
 
-        /// The verifiers whose score the search can differentiate.
-        public static let differentiableVerifiers = ["clf-mlp", "clf-vit"]
+        /// The verifiers whose score the search can differentiate (and `self-similarity:<network>`).
+        public static let differentiableVerifiers = ["clf-mlp", "clf-vit", "self-similarity"]
+
+        /// Whether `name` is one of ``differentiableVerifiers`` or a self-similarity of a named network.
+        public static func isDifferentiable(_ name: String) -> Bool {
+            differentiableVerifiers.contains(name) || name.hasPrefix("self-similarity:")
+        }
 
         public func check(_ setup: SearchSetup) throws(ParameterError) {
             if setup.solver == .sde {
                 throw .setting("sampler.solver", "gradient search optimises the initial noise of a deterministic sampler: use euler or heun, not sde")
             }
-            if !Self.differentiableVerifiers.contains(setup.verifierName) {
+            if !Self.isDifferentiable(setup.verifierName) {
                 throw .setting("verifier", "gradient search needs a verifier it can differentiate (\(Self.differentiableVerifiers.joined(separator: ", "))), got '\(setup.verifierName)'")
             }
         }
     }
 
     public static let kind = "gradient"
-    public static let summary = "Adam/SGD on the initial noise through the ODE sampler and a classifier verifier, best iterate kept"
+    public static let summary = "Adam/SGD on the initial noise through the ODE sampler and a differentiable verifier (class logit or self-similarity), best iterate kept"
     public static var sweepsBudgetsInOneRun: Bool { true }
 
     public let parameters: Parameters
@@ -98,10 +104,10 @@ public struct GradientSearch: SearchAlgorithm {
     public func run(_ task: SearchTask, context: SearchContext) throws -> [SearchOutcome] {
         let verifier = try context.makeVerifier()
         try check(verifier, context: context)
-        guard let logit = verifier as? ClassLogitVerifier else {
+        guard let differentiable = verifier as? DifferentiableVerifier else {
             throw SearchError.unsupported(algorithm: Self.kind, problem: "verifier '\(verifier.name)' is not differentiable here")
         }
-        let state = GradientRun(parameters: parameters, task: task, classifier: logit.pass.network, context: context)
+        let state = GradientRun(parameters: parameters, task: task, verifier: differentiable, context: context)
         try state.optimise(through: budgets.last!, reporting: Set(budgets))
         return budgets.map { finalOutcome(state.snapshots[$0]!, budget: $0, task: task, context: context) }
     }

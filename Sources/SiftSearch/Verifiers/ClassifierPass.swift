@@ -36,4 +36,13 @@ final class ClassifierPass {
         cost.flops += Double(b) * Double(network.forwardFLOPs)
         return (features, logits)
     }
+
+    /// Features `(B, F)` and logits `(B, 10)` of `images` in one forward call on the current
+    /// autograd graph (for differentiable scores), counted like ``run(_:)``.
+    func forwardOnGraph(_ images: Tensor) -> (features: Tensor, logits: Tensor) {
+        let b = images.shape[0]
+        cost.forwardPasses += b
+        cost.flops += Double(b) * Double(network.forwardFLOPs)
+        return network.forward(images)
+    }
 }

@@ -11,7 +11,8 @@ public final class SelfSimilarityVerifier: Verifier {
     public let name: String
     let pass: ClassifierPass
 
-    /// `network` supplies the features (the paper uses DINO/CLIP; here a zoo classifier).
+    /// `network` supplies the features (the paper uses DINO/CLIP; here the self-supervised ssl-vit
+    /// by default, or a zoo classifier by name).
     public init(network: Classifier, name: String = "self-similarity") {
         self.name = name
         pass = ClassifierPass(network)

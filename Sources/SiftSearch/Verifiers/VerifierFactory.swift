@@ -4,12 +4,16 @@ import SiftModels
 
 /// Builds verifiers by name, loading each zoo network once.
 ///
-/// Names: `fid-oracle`, `is-oracle`, `clf-mlp`, `clf-vit`, `self-similarity` (features of
-/// clf-vit; `self-similarity:<network>` picks eval-cnn, clf-mlp or clf-vit). Ensembles come from
+/// Names: `fid-oracle`, `is-oracle`, `clf-mlp`, `clf-vit`, `self-similarity` (features of the
+/// self-supervised ssl-vit, trained without labels; `self-similarity:<network>` picks eval-cnn,
+/// clf-mlp, clf-vit or ssl-vit). Ensembles come from
 /// ``ensemble(rule:members:weights:)``.
 public final class VerifierFactory {
     public static let names = ["fid-oracle", "is-oracle", "clf-mlp", "clf-vit", "self-similarity"]
-    public static let selfSimilarityNetworks = ClassifierTraining.names
+    public static let selfSimilarityNetworks = ModelZoo.classifierNames
+    /// The features `self-similarity` compares unless a network is named: the self-supervised
+    /// encoder (label-free, as the paper's DINO).
+    public static let defaultSelfSimilarityNetwork = "ssl-vit"
 
     let dataDirectory: String
     let log: (String) -> Void
@@ -63,7 +67,7 @@ public final class VerifierFactory {
         switch name {
         case "fid-oracle", "is-oracle": return "eval-cnn"
         case "clf-mlp", "clf-vit": return name
-        case "self-similarity": return "clf-vit"
+        case "self-similarity": return defaultSelfSimilarityNetwork
         default: return String(name.dropFirst("self-similarity:".count))
         }
     }

@@ -11,7 +11,7 @@ struct GradientBench: ParsableCommand {
                                                     abstract: "Time a backward pass through the sampler and verifier against forward passes (the gradient search's cost ratio).")
     @OptionGroup var options: BenchOptions
     @Option(help: "Diffusion model.") var model = "sit-s"
-    @Option(help: "Differentiable verifier (clf-mlp or clf-vit).") var verifier = "clf-vit"
+    @Option(help: "Differentiable verifier (clf-mlp, clf-vit or self-similarity[:network]).") var verifier = "clf-vit"
     @Option(help: "Samples per pass (the gradient search's autograd batch is 16).") var samples = 16
     @Option(help: "Solver steps (Heun).") var steps = 10
     @Option(help: "Minimum seconds of timing per measurement.") var seconds = 3.0
@@ -19,7 +19,9 @@ struct GradientBench: ParsableCommand {
     func run() throws {
         options.apply()
         let sit = try ModelZoo.loadSiT(model)
-        let classifier = try ModelZoo.loadClassifier(ModelZoo.weightsURL(verifier).path)
+        guard let differentiable = try VerifierFactory().make(verifier) as? DifferentiableVerifier else {
+            throw ValidationError("'\(verifier)' is not differentiable; use one of \(GradientSearch.Parameters.differentiableVerifiers.joined(separator: ", "))")
+        }
         var settings = SamplingSettings()
         settings.searchSteps = steps
         settings.finalSteps = steps
@@ -28,10 +30,12 @@ struct GradientBench: ParsableCommand {
         let noise = GenerationNoise(seed: 0, perSample: 784)
         let noises = task.slots.map { noise.initial(classIndex: $0.classIndex, sample: $0.sample) }
         let generator = context.generator(steps: steps)
+        // Fails here, before the timing, where the verifier cannot score (the timed calls then cannot).
+        _ = try GradientSearch.scores(of: noises, task: task, verifier: differentiable, context: context, gradient: true)
         let inference = Timing.median(seconds: seconds) { _ = generator.generate(task.slots).images }
         let (forward, both) = Timing.interleavedMedians(seconds: 2 * seconds,
-            { _ = GradientSearch.scores(of: noises, task: task, classifier: classifier, context: context, gradient: false) },
-            { _ = GradientSearch.scores(of: noises, task: task, classifier: classifier, context: context, gradient: true) })
+            { _ = try! GradientSearch.scores(of: noises, task: task, verifier: differentiable, context: context, gradient: false) },
+            { _ = try! GradientSearch.scores(of: noises, task: task, verifier: differentiable, context: context, gradient: true) })
         let backward = both - forward
         print("\(model) + \(verifier), \(samples) samples, Heun \(steps) steps (\(context.passes(steps: steps)) passes), \(Threads.count) threads")
         var table = TextTable(["pass", "seconds", "× inference forward"])
