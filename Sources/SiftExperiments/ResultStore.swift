@@ -133,8 +133,10 @@ public struct ResultStore {
                                        ("nfe_per_sample", number(l.nfePerSample)), ("verifier_passes", l.verifierPasses),
                                        ("search_gflops", number(l.searchGFLOPs)), ("final_gflops", number(l.finalGFLOPs)),
                                        ("verifier_gflops", number(l.verifierGFLOPs)), ("gflops_per_sample", number(l.gflopsPerSample)),
-                                       ("seconds", number(l.seconds))]
+                                       ("seconds", number(l.seconds)), ("seconds_per_sample", number(l.seconds / Double(max(l.samples, 1)))),
+                                       ("nfe_equivalent_per_sample", number(l.nfeEquivalentPerSample ?? l.nfePerSample))]
         for (k, v) in ledger { row["ledger.\(k)"] = v }
+        if let backward = l.backwardPasses { row["ledger.backward_passes"] = backward }
         for (column, interval) in record.intervals {
             row["\(column).ci_low"] = number(interval.low)
             row["\(column).ci_high"] = number(interval.high)

@@ -83,11 +83,24 @@ public enum Report {
     }
 
     public static let xColumns = ["nfe": ("ledger.nfe_per_sample", "Inference compute (NFE per sample, log scale)"),
-                                  "gflops": ("ledger.gflops_per_sample", "Inference compute (GFLOPs per sample, log scale)")]
+                                  "gflops": ("ledger.gflops_per_sample", "Inference compute (GFLOPs per sample, log scale)"),
+                                  "nfe_equivalent": ("ledger.nfe_equivalent_per_sample",
+                                                     "Compute (NFE-equivalent per sample: backward passes at their measured cost, log scale)"),
+                                  "seconds": ("ledger.seconds_per_sample", "Wall seconds per sample, verifier included (log scale)")]
     public static let yColumns = ["fid": ("fid", "FID ↓ (eval-cnn features)"), "is": ("is_mean", "Inception Score ↑ (eval-cnn)"),
                                   "kid": ("kid_mean", "KID ↓"), "precision": ("precision", "Precision ↑"), "recall": ("recall", "Recall ↑"),
                                   "score": ("score.mean", "Mean verifier score ↑"), "class_fid": ("class_fid", "Per-class FID ↓"),
                                   "fid_inf": ("fid_inf", "FID∞ ↓ (1/n-extrapolated)")]
+    /// The summary column and axis label of a y metric: one of ``yColumns``, or `held_out.<verifier>`
+    /// (the mean score of a verifier the search did not use).
+    public static func yColumn(_ metric: String) -> (String, String)? {
+        if let known = yColumns[metric] { return known }
+        guard metric.hasPrefix(heldOutPrefix), metric.count > heldOutPrefix.count else { return nil }
+        return (metric, "Held-out \(metric.dropFirst(heldOutPrefix.count)) score ↑ (not the search's verifier)")
+    }
+
+    static let heldOutPrefix = "held_out."
+
     static let shortNames = ["fid": "FID", "is": "IS", "kid": "KID", "precision": "precision", "recall": "recall",
                              "score": "verifier score", "class_fid": "per-class FID", "fid_inf": "FID∞"]
     /// Whether summary column `key` of `row` is an x position, not a series: the budget axis its
@@ -199,8 +212,8 @@ public enum Report {
         var plots = [(String, String)]()
         let name = folder.lastPathComponent
         for metric in options.y {
-            guard let (column, label) = yColumns[metric] else {
-                throw ReportError("unknown metric '\(metric)'; choose from \(yColumns.keys.sorted().joined(separator: ", "))")
+            guard let (column, label) = yColumn(metric) else {
+                throw ReportError("unknown metric '\(metric)'; choose from \(yColumns.keys.sorted().joined(separator: ", ")) or held_out.<verifier>")
             }
             var series = self.series(rows, x: xColumn, metric: column, seriesKey: options.series)
             if !baselineRows.isEmpty {

@@ -23,9 +23,11 @@ public struct Ledger: Codable, Equatable, Sendable {
     /// the forward NFE. Each costs about ``backwardCostRatio`` forward passes.
     public var backwardPasses = 0
 
-    /// Cost of one backward pass through our engine in forward passes, measured for the gradient
-    /// search (`sift search --algorithm gradient`, see the README); the paper assumed 3.
-    public static let backwardCostRatio = 2.0
+    /// Cost of one backward pass through our engine (weights frozen: activations' gradients only)
+    /// in forward passes, measured by `sift bench gradient` on 2 cores: 0.74 (sit-b + clf-vit) and
+    /// 0.79 (sit-s + clf-vit) of the autograd forward, 0.55–0.69 of the inference forward (both
+    /// beside other work). The paper assumed 3 (a backward with weight gradients costs about 2).
+    public static let backwardCostRatio = 0.75
 
     public init(samples: Int = 0) { self.samples = samples }
 
