@@ -18,6 +18,8 @@ public struct GenerationNoise: Sendable {
         case resample = 4
         /// Tournaments and mutation noise (evolutionary search).
         case mutation = 5
+        /// Which child a tree search revisits.
+        case treeDraw = 6
     }
 
     public let seed: UInt64

@@ -54,7 +54,7 @@ import Testing
         (["--algorithm", "zero-order", "neighbours=1,2"], "only the budget key 'iterations' takes a comma list"),
         (["--algorithm", "zero-order", "foo=1"], "unknown key 'algorithm.foo'; valid keys of 'algorithm': kind, neighbours, iterations, tau, restart"),
         (["--algorithm", "paths", "--solver", "sde"], "paths search needs an ODE solver (euler or heun), not sde"),
-        (["--algorithm", "annealing"], "unknown algorithm 'annealing'; valid kinds: random, zero-order, paths, smc, beam, evolution, gradient"),
+        (["--algorithm", "annealing"], "unknown algorithm 'annealing'; valid kinds: random, zero-order, paths, smc, beam, evolution, gradient, tree"),
         (["--algorithm", "zero-order", "restart=true", "--verifier", "mean-rank(clf-mlp,is-oracle)"], "'algorithm.restart' compares scores across rounds"),
     ])
     func searchRefusesBadParameters(arguments: [String], message: String) throws {

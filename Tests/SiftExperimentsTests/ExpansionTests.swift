@@ -104,7 +104,7 @@ func expand(_ yaml: String, _ overrides: [String] = []) throws -> [ExperimentCel
         #expect(message(baseYAML.replacingOccurrences(of: "per_class: 2", with: "per_class: two"))
                 == "exp.yaml:8:14: 'samples.per_class' must be an integer, got 'two'")
         #expect(message(baseYAML.replacingOccurrences(of: "kind: random", with: "kind: annealing"))
-                == "exp.yaml:12:9: 'algorithm.kind' must be one of random, zero-order, paths, smc, beam, evolution, gradient, got 'annealing'")
+                == "exp.yaml:12:9: 'algorithm.kind' must be one of random, zero-order, paths, smc, beam, evolution, gradient, tree, got 'annealing'")
         #expect(message(baseYAML.replacingOccurrences(of: "verifier: clf-mlp", with: "verifier: clf-mpl"))
                 .hasPrefix("exp.yaml:10:11: unknown verifier 'clf-mpl'; valid choices: fid-oracle, is-oracle, clf-mlp, clf-vit, self-similarity"))
         #expect(message(baseYAML, ["sampler.solver=rk4"]) == "override 'sampler.solver=rk4': 'sampler.solver' must be one of euler, heun, sde, got 'rk4'")

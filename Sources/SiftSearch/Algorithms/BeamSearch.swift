@@ -46,18 +46,8 @@ public struct BeamSearch: SearchAlgorithm {
         }
 
         public func check(_ setup: SearchSetup) throws(ParameterError) {
-            if setup.solver != .sde {
-                throw .setting("sampler.solver", "beam search needs the stochastic sampler (sampler.solver: sde): with \(setup.solver.rawValue) a beam's continuations would be identical")
-            }
-            if setup.verifierNeedsEarlyPrediction {
-                throw .setting("verifier", "beam search cannot use '\(setup.verifierName)': it needs the t = 0.6 prediction of one full generation, and a beam's history is its ancestors'")
-            }
-            if setup.recordsEarlyPrediction {
-                throw .setting("held_out", "beam search cannot report a held-out self-similarity score: its samples have no t = 0.6 prediction of their own")
-            }
-            if setup.verifierIsPoolRelative {
-                throw .setting("verifier", "beam search compares continuations across rounds by absolute scores; '\(setup.verifierName)' scores relative to its pool (use a per-sample verifier)")
-            }
+            try setup.requireStochasticTrajectories("beam search", unit: "beam", copies: "a beam's continuations would be identical",
+                                                    rewards: "compares continuations across rounds by absolute scores")
         }
 
         /// The block ends (stochastic step indices) at which beams branch, for `steps` SDE steps;

@@ -86,18 +86,8 @@ public struct SMCSearch: SearchAlgorithm {
         }
 
         public func check(_ setup: SearchSetup) throws(ParameterError) {
-            if setup.solver != .sde {
-                throw .setting("sampler.solver", "smc needs the stochastic sampler (sampler.solver: sde): with \(setup.solver.rawValue) the copies a resampling makes would stay identical")
-            }
-            if setup.verifierNeedsEarlyPrediction {
-                throw .setting("verifier", "smc cannot use '\(setup.verifierName)': it needs the t = 0.6 prediction of one full generation, and a resampled particle's history is its ancestors'")
-            }
-            if setup.recordsEarlyPrediction {
-                throw .setting("held_out", "smc cannot report a held-out self-similarity score: its particles have no t = 0.6 prediction of their own")
-            }
-            if setup.verifierIsPoolRelative {
-                throw .setting("verifier", "smc weighs particles by absolute rewards; '\(setup.verifierName)' scores relative to its pool (use a per-sample verifier)")
-            }
+            try setup.requireStochasticTrajectories("smc", unit: "particle", copies: "the copies a resampling makes would stay identical",
+                                                    rewards: "weighs particles by absolute rewards")
         }
 
         /// The solver steps after which particles are resampled (segment ends), for `steps`

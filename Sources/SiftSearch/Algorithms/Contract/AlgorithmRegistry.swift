@@ -5,7 +5,7 @@ import Foundation
 /// through it.
 public enum AlgorithmRegistry {
     /// The algorithms, in the order the documentation lists them.
-    public static var algorithms: [any SearchAlgorithm.Type] { [RandomSearch.self, ZeroOrderSearch.self, PathSearch.self, SMCSearch.self, BeamSearch.self, EvolutionSearch.self, GradientSearch.self] }
+    public static var algorithms: [any SearchAlgorithm.Type] { [RandomSearch.self, ZeroOrderSearch.self, PathSearch.self, SMCSearch.self, BeamSearch.self, EvolutionSearch.self, GradientSearch.self, TreeSearch.self] }
 
     /// The kind of a cell that names none.
     public static var defaultKind: String { RandomSearch.kind }

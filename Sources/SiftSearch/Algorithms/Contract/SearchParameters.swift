@@ -53,6 +53,25 @@ public struct SearchSetup: Sendable {
         self.recordsEarlyPrediction = recordsEarlyPrediction
         self.verifierName = verifierName
     }
+
+    /// The settings a search over stochastic trajectories needs (smc, beam, tree): the SDE
+    /// sampler (`copies` says what would go wrong without it), and a per-sample verifier that needs
+    /// no t = 0.6 prediction, since a trajectory's history is shared with its ancestors'.
+    /// `what` names the search and its units ("smc", "particle"; "beam search", "beam").
+    public func requireStochasticTrajectories(_ what: String, unit: String, copies: String, rewards: String) throws(ParameterError) {
+        if solver != .sde {
+            throw .setting("sampler.solver", "\(what) needs the stochastic sampler (sampler.solver: sde): with \(solver.rawValue) \(copies)")
+        }
+        if verifierNeedsEarlyPrediction {
+            throw .setting("verifier", "\(what) cannot use '\(verifierName)': it needs the t = 0.6 prediction of one full generation, and a \(unit)'s history is its ancestors'")
+        }
+        if recordsEarlyPrediction {
+            throw .setting("held_out", "\(what) cannot report a held-out self-similarity score: its \(unit)s have no t = 0.6 prediction of their own")
+        }
+        if verifierIsPoolRelative {
+            throw .setting("verifier", "\(what) \(rewards); '\(verifierName)' scores relative to its pool (use a per-sample verifier)")
+        }
+    }
 }
 
 /// A parameter that is out of range, or a setting of the cell that the algorithm cannot work with.
