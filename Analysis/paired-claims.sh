@@ -70,15 +70,15 @@ echo '== b->l N16'
 echo '== is-oracle col: clf-mlp->is-oracle'
 "$SIFT" compare --in Results/table2-verifier-matrix candidates=16,verifier=clf-mlp candidates=16,verifier=is-oracle --metrics held_out.is-oracle
 echo '== clf-mlp col: ens->clf-mlp'
-"$SIFT" compare --in Results/table2-verifier-matrix 'candidates=16,verifier=mean-rank(clf-mlp,clf-vit,self-similarity)' candidates=16,verifier=clf-mlp --metrics held_out.clf-mlp
+"$SIFT" compare --in Results/table2-verifier-matrix 'candidates=16,verifier=mean-rank(clf-mlp,clf-vit,self-similarity:clf-vit)' candidates=16,verifier=clf-mlp --metrics held_out.clf-mlp
 echo '== clf-vit col: ens->clf-vit'
-"$SIFT" compare --in Results/table2-verifier-matrix 'candidates=16,verifier=mean-rank(clf-mlp,clf-vit,self-similarity)' candidates=16,verifier=clf-vit --metrics held_out.clf-vit
+"$SIFT" compare --in Results/table2-verifier-matrix 'candidates=16,verifier=mean-rank(clf-mlp,clf-vit,self-similarity:clf-vit)' candidates=16,verifier=clf-vit --metrics held_out.clf-vit
 echo '== ssl col: ens->ssl'
-"$SIFT" compare --in Results/table2-verifier-matrix 'candidates=16,verifier=mean-rank(clf-mlp,clf-vit,self-similarity)' candidates=16,verifier=self-similarity --metrics held_out.self-similarity
+"$SIFT" compare --in Results/table2-verifier-matrix 'candidates=16,verifier=mean-rank(clf-mlp,clf-vit,self-similarity:clf-vit)' candidates=16,verifier=self-similarity:clf-vit --metrics held_out.self-similarity:clf-vit
 echo '== clf-mlp->ens'
-"$SIFT" compare --in Results/table2-verifier-matrix candidates=16,verifier=clf-mlp 'candidates=16,verifier=mean-rank(clf-mlp,clf-vit,self-similarity)' --metrics held_out.is-oracle,held_out.clf-vit,held_out.self-similarity,fid,is_mean
+"$SIFT" compare --in Results/table2-verifier-matrix candidates=16,verifier=clf-mlp 'candidates=16,verifier=mean-rank(clf-mlp,clf-vit,self-similarity:clf-vit)' --metrics held_out.is-oracle,held_out.clf-vit,held_out.self-similarity:clf-vit,fid,is_mean
 echo '== clf-vit->ens'
-"$SIFT" compare --in Results/table2-verifier-matrix candidates=16,verifier=clf-vit 'candidates=16,verifier=mean-rank(clf-mlp,clf-vit,self-similarity)' --metrics held_out.is-oracle,held_out.clf-mlp,held_out.self-similarity,fid,is_mean
+"$SIFT" compare --in Results/table2-verifier-matrix candidates=16,verifier=clf-vit 'candidates=16,verifier=mean-rank(clf-mlp,clf-vit,self-similarity:clf-vit)' --metrics held_out.is-oracle,held_out.clf-mlp,held_out.self-similarity:clf-vit,fid,is_mean
 echo '== is-oracle->fid-oracle'
 "$SIFT" compare --in Results/table2-verifier-matrix candidates=16,verifier=is-oracle candidates=16,verifier=fid-oracle --metrics fid
 echo '== is-oracle->clf-mlp'
@@ -140,11 +140,11 @@ echo '== ssl N1->16 g2.0'
 echo '== ssl N4->16 g2.0'
 "$SIFT" compare --in Results/fig5-self-supervised candidates=4,guidance=2.0 candidates=16,guidance=2.0 --metrics fid,is_mean
 echo '== ssl->clf-vit N16 g1.0'
-"$SIFT" compare Results/fig5-self-supervised/0a3a36c0cc00c1f2 Results/fig4-supervised/3843dfc5f3fbc43d --metrics fid,is_mean
+"$SIFT" compare Results/fig5-self-supervised/1004cc81bf0d04e0 Results/fig4-supervised/3843dfc5f3fbc43d --metrics fid,is_mean
 echo '== ssl->clf-vit N16 g1.5'
-"$SIFT" compare Results/fig5-self-supervised/7c825ab5309ea1b5 Results/fig4-supervised/52d74b3a849dee7a --metrics fid,is_mean
+"$SIFT" compare Results/fig5-self-supervised/bd9ad0a82e29babf Results/fig4-supervised/52d74b3a849dee7a --metrics fid,is_mean
 echo '== ssl->clf-vit N16 g2.0'
-"$SIFT" compare Results/fig5-self-supervised/35387613f5a99325 Results/fig4-supervised/4b2233339026e08a --metrics fid,is_mean
+"$SIFT" compare Results/fig5-self-supervised/208912d0fffee10f Results/fig4-supervised/4b2233339026e08a --metrics fid,is_mean
 echo '== steps2 N1->16'
 "$SIFT" compare --in Results/fig10-nfe-per-iteration candidates=1,search_steps=2 candidates=16,search_steps=2 --metrics fid,is_mean,score.mean
 echo '== steps5 N1->16'
@@ -164,14 +164,14 @@ echo '== 98NFE steps25 N2 -> 97NFE steps2 N16'
 echo '== N16 steps10->25'
 "$SIFT" compare --in Results/fig10-nfe-per-iteration candidates=16,search_steps=10 candidates=16,search_steps=25 --metrics fid,is_mean,score.mean
 echo '== none->fid-oracle'
-"$SIFT" compare --in Results/table2-verifier-matrix candidates=1,verifier=clf-vit candidates=16,verifier=fid-oracle --metrics held_out.is-oracle,held_out.clf-mlp,held_out.clf-vit,held_out.self-similarity,fid,is_mean
+"$SIFT" compare --in Results/table2-verifier-matrix candidates=1,verifier=clf-vit candidates=16,verifier=fid-oracle --metrics held_out.is-oracle,held_out.clf-mlp,held_out.clf-vit,held_out.self-similarity:clf-vit,fid,is_mean
 echo '== none->is-oracle'
-"$SIFT" compare --in Results/table2-verifier-matrix candidates=1,verifier=clf-vit candidates=16,verifier=is-oracle --metrics held_out.is-oracle,held_out.clf-mlp,held_out.clf-vit,held_out.self-similarity,fid,is_mean
+"$SIFT" compare --in Results/table2-verifier-matrix candidates=1,verifier=clf-vit candidates=16,verifier=is-oracle --metrics held_out.is-oracle,held_out.clf-mlp,held_out.clf-vit,held_out.self-similarity:clf-vit,fid,is_mean
 echo '== none->clf-mlp'
-"$SIFT" compare --in Results/table2-verifier-matrix candidates=1,verifier=clf-vit candidates=16,verifier=clf-mlp --metrics held_out.is-oracle,held_out.clf-mlp,held_out.clf-vit,held_out.self-similarity,fid,is_mean
+"$SIFT" compare --in Results/table2-verifier-matrix candidates=1,verifier=clf-vit candidates=16,verifier=clf-mlp --metrics held_out.is-oracle,held_out.clf-mlp,held_out.clf-vit,held_out.self-similarity:clf-vit,fid,is_mean
 echo '== none->clf-vit'
-"$SIFT" compare --in Results/table2-verifier-matrix candidates=1,verifier=clf-vit candidates=16,verifier=clf-vit --metrics held_out.is-oracle,held_out.clf-mlp,held_out.clf-vit,held_out.self-similarity,fid,is_mean
+"$SIFT" compare --in Results/table2-verifier-matrix candidates=1,verifier=clf-vit candidates=16,verifier=clf-vit --metrics held_out.is-oracle,held_out.clf-mlp,held_out.clf-vit,held_out.self-similarity:clf-vit,fid,is_mean
 echo '== none->self-similarity'
-"$SIFT" compare --in Results/table2-verifier-matrix candidates=1,verifier=clf-vit candidates=16,verifier=self-similarity --metrics held_out.is-oracle,held_out.clf-mlp,held_out.clf-vit,held_out.self-similarity,fid,is_mean
+"$SIFT" compare --in Results/table2-verifier-matrix candidates=1,verifier=clf-vit candidates=16,verifier=self-similarity:clf-vit --metrics held_out.is-oracle,held_out.clf-mlp,held_out.clf-vit,held_out.self-similarity:clf-vit,fid,is_mean
 echo '== none->mean-rank(clf-mlp,clf-vit,self-similarity)'
-"$SIFT" compare --in Results/table2-verifier-matrix candidates=1,verifier=clf-vit 'candidates=16,verifier=mean-rank(clf-mlp,clf-vit,self-similarity)' --metrics held_out.is-oracle,held_out.clf-mlp,held_out.clf-vit,held_out.self-similarity,fid,is_mean
+"$SIFT" compare --in Results/table2-verifier-matrix candidates=1,verifier=clf-vit 'candidates=16,verifier=mean-rank(clf-mlp,clf-vit,self-similarity:clf-vit)' --metrics held_out.is-oracle,held_out.clf-mlp,held_out.clf-vit,held_out.self-similarity:clf-vit,fid,is_mean

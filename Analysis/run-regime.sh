@@ -3,7 +3,9 @@
 # cell is saved as it finishes, so running this again continues where a stopped run left off.
 # Runs a copy of the binary, so rebuilding Sift meanwhile does not touch the running study:
 #   nohup sh Analysis/run-regime.sh > Results/regime.log 2>&1 &
+# SIFT_STUDY_THREADS=1 (with `taskset -c 0`) keeps it to one core, beside a study that times itself.
 set -e
+THREADS=${SIFT_STUDY_THREADS:+--threads $SIFT_STUDY_THREADS}
 cd "$(dirname "$0")/.."
 mkdir -p .build-study
 cp .build/release/sift .build-study/sift
@@ -22,7 +24,7 @@ for file in \
 do
   if [ -f "$file" ]; then
     echo "== $(date -u +%FT%TZ) $file"
-    .build-study/sift run "$file"
+    .build-study/sift run "$file" $THREADS
   fi
 done
 echo "== $(date -u +%FT%TZ) done"

@@ -186,13 +186,17 @@ public struct CellConfig: Equatable, Sendable {
             "sampler": ["solver": sampler.solver.rawValue, "final_steps": sampler.finalSteps, "search_steps": sampler.searchSteps,
                         "guidance": Double(sampler.guidance)],
             "samples": ["per_class": perClass, "classes": classes],
-            "verifier": verifier, "algorithm": algorithm.canonicalObject, "metrics": metrics.sorted(),
+            "verifier": Self.canonicalVerifier(verifier), "algorithm": algorithm.canonicalObject, "metrics": metrics.sorted(),
         ]
         // Only when set, so that cells without held-out verifiers keep their ids.
-        if !heldOut.isEmpty { object["held_out"] = heldOut.sorted() }
+        if !heldOut.isEmpty { object["held_out"] = heldOut.map(Self.canonicalVerifier).sorted() }
         let data = try! JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
         return String(decoding: data, as: UTF8.self)
     }
+
+    /// A verifier spec with the network of a bare `self-similarity` named
+    /// (``VerifierFactory/canonical(spec:)``); specs are checked when the cell is read.
+    static func canonicalVerifier(_ spec: String) -> String { (try? VerifierFactory.canonical(spec: spec)) ?? spec }
 
     /// 16 hex digits of a 64-bit FNV-1a hash of ``canonicalJSON``.
     public var id: String { FNV1a.hex(canonicalJSON.utf8) }

@@ -11,6 +11,10 @@ public struct ResultStore {
 
     public init(root: URL) { self.root = root }
 
+    /// Summary columns that measure wall-clock time: no two runs share them (comparisons of
+    /// summaries leave them out).
+    public static let wallClockColumns = ["ledger.seconds", "ledger.seconds_per_sample"]
+
     public func folder(_ cell: String) -> URL { root.appendingPathComponent(cell) }
 
     public func isFinished(_ cell: String) -> Bool {
@@ -136,6 +140,7 @@ public struct ResultStore {
                                        ("seconds", number(l.seconds)), ("seconds_per_sample", number(l.seconds / Double(max(l.samples, 1)))),
                                        ("nfe_equivalent_per_sample", number(l.nfeEquivalentPerSample ?? l.nfePerSample))]
         for (k, v) in ledger { row["ledger.\(k)"] = v }
+        assert(Self.wallClockColumns.allSatisfy { row[$0] != nil }, "wallClockColumns names summary columns")
         if let backward = l.backwardPasses { row["ledger.backward_passes"] = backward }
         for (column, interval) in record.intervals {
             row["\(column).ci_low"] = number(interval.low)

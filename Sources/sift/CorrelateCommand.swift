@@ -20,6 +20,25 @@ struct CorrelateCommand: ParsableCommand {
     var verifiers = "self-similarity,self-similarity:clf-mlp,clf-vit,clf-mlp"
     @Option(help: "Folder for scores.csv and correlation.json.") var out: String?
     @Option(help: "Bootstrap replicates for the intervals of r (resampling sample slots, class-stratified).") var bootstrap = 1000
+    @Option(help: "Paired differences of two pairs' r on the same resamples, comma list of 'x/y~x2/y2' (Δ = r(x2, y2) − r(x, y)).")
+    var differences: String?
+
+    /// The pairs of pairs of ``differences``: ((x, y), (x2, y2)).
+    var differencePairs: [((String, String), (String, String))] {
+        get throws {
+            guard let differences else { return [] }
+            return try differences.split(separator: ",").map { text in
+                let sides = text.split(separator: "~").map { $0.split(separator: "/").map { $0.trimmingCharacters(in: .whitespaces) } }
+                guard sides.count == 2, sides.allSatisfy({ $0.count == 2 }) else {
+                    throw ValidationError("--differences: '\(text)' is not 'x/y~x2/y2'")
+                }
+                for name in sides.flatMap({ $0 }) where !verifierNames.contains(name) {
+                    throw ValidationError("--differences: '\(name)' in '\(text)' is not one of --verifiers (\(verifierNames.joined(separator: ", ")))")
+                }
+                return ((sides[0][0], sides[0][1]), (sides[1][0], sides[1][1]))
+            }
+        }
+    }
 
     var verifierNames: [String] { verifiers.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
 
@@ -32,6 +51,7 @@ struct CorrelateCommand: ParsableCommand {
         }
         guard bootstrap >= 1 else { throw ValidationError("--bootstrap must be at least 1, got \(bootstrap)") }
         for name in verifierNames { try VerifierFactory.validatePerSample(name) }
+        _ = try differencePairs
     }
 
     func run() throws {
@@ -48,12 +68,14 @@ struct CorrelateCommand: ParsableCommand {
         let (pairs, table) = correlations(pool)
         print("\(pool.keys.count) candidates (\(task.count) slots × \(candidates)), \(sampling.model), \(sampling.solver) \(sampling.searchSteps) steps, guidance \(sampling.guidance); \(fmt(wall, 1)) s")
         print(table.render())
+        let (differenceRecords, differenceTable) = try pairedDifferences(pool)
+        if !differenceRecords.isEmpty { print(differenceTable.render()) }
         guard let out else { return }
         let url = URL(fileURLWithPath: out)
         let record: [String: Any] = [
             "model": sampling.model, "candidates_per_slot": candidates, "per_class": sampling.perClass, "classes": task.classes,
             "solver": sampling.solver, "search_steps": sampling.searchSteps, "guidance": Double(sampling.guidance), "seed": Int(sampling.seed),
-            "n": pool.keys.count, "pairs": pairs, "wall_seconds": wall,
+            "n": pool.keys.count, "pairs": pairs, "differences": differenceRecords, "wall_seconds": wall,
             "bootstrap": ["replicates": bootstrap, "seed": Int(BootstrapOptions().seed), "level": 0.95, "unit": "sample slot, class-stratified",
                           "method": "bias-shifted percentile"],
         ]
@@ -69,9 +91,8 @@ struct CorrelateCommand: ParsableCommand {
         }
     }
 
-    /// Every pair's r over all candidates and mean within-class r with their intervals: the JSON
-    /// records and the printed table.
-    func correlations(_ pool: PoolScores) -> ([[String: Any]], TextTable) {
+    /// Each candidate's slot, each slot's class label, and each candidate's class.
+    func slots(_ pool: PoolScores) -> (slotOf: [Int], slotLabels: [Int], classOf: [Int]) {
         var slotIndex = [[Int]: Int]()
         let slotOf = pool.keys.map { key in
             let id = [key.classIndex, key.sample]
@@ -81,9 +102,43 @@ struct CorrelateCommand: ParsableCommand {
         }
         var slotLabels = [Int](repeating: 0, count: slotIndex.count)
         for (id, s) in slotIndex { slotLabels[s] = id[0] }
-        let classOf = pool.keys.map(\.classIndex)
+        return (slotOf, slotLabels, pool.keys.map(\.classIndex))
+    }
+
+    var bootstrapOptions: BootstrapOptions {
         var options = BootstrapOptions()
         options.replicates = bootstrap
+        return options
+    }
+
+    /// ``differences``: Δr over all candidates and Δ mean within-class r, each with its paired
+    /// interval (both pairs' r on the same resamples of slots).
+    func pairedDifferences(_ pool: PoolScores) throws -> ([[String: Any]], TextTable) {
+        let (slotOf, slotLabels, classOf) = slots(pool)
+        let scores = Dictionary(uniqueKeysWithValues: zip(pool.verifiers, pool.scores))
+        var records = [[String: Any]]()
+        var table = TextTable(["first pair", "second pair", "Δ r (all) [95 %, paired]", "Δ mean within-class r [95 %, paired]"])
+        let ones = [Int](repeating: 1, count: slotLabels.count)
+        for (a, b) in try differencePairs {
+            func correlation(_ p: (String, String), within: Bool) -> ResampledCorrelation {
+                ResampledCorrelation(slotOf: slotOf, x: scores[p.0]!, y: scores[p.1]!, withinClass: within ? classOf : nil)
+            }
+            let all = ResampledDifference(first: correlation(a, within: false), second: correlation(b, within: false))
+            let within = ResampledDifference(first: correlation(a, within: true), second: correlation(b, within: true))
+            let intervals = CellStatistics.intervals(of: [("all", all), ("within", within)], labels: slotLabels, options: bootstrapOptions)
+            let (d, dWithin) = (all.value(counts: ones), within.value(counts: ones))
+            records.append(["first": [a.0, a.1], "second": [b.0, b.1], "delta_r": json(d), "delta_r_ci": ci(intervals["all"]),
+                            "delta_mean_within_class_r": json(dWithin), "delta_mean_within_class_r_ci": ci(intervals["within"])])
+            table.add(["\(a.0) / \(a.1)", "\(b.0) / \(b.1)", withInterval(d, intervals["all"], sign: true), withInterval(dWithin, intervals["within"], sign: true)])
+        }
+        return (records, table)
+    }
+
+    /// Every pair's r over all candidates and mean within-class r with their intervals: the JSON
+    /// records and the printed table.
+    func correlations(_ pool: PoolScores) -> ([[String: Any]], TextTable) {
+        let (slotOf, slotLabels, classOf) = slots(pool)
+        let options = bootstrapOptions
         var pairs = [[String: Any]]()
         var table = TextTable(["x", "y", "Pearson r (all) [95 %]", "mean within-class r [95 %]"])
         let classes = pool.byClass.sorted { $0.key < $1.key }
@@ -106,7 +161,10 @@ struct CorrelateCommand: ParsableCommand {
     }
 
     func ci(_ i: Interval?) -> Any { i.map { [json($0.low), json($0.high)] } ?? NSNull() }
-    func withInterval(_ v: Double, _ i: Interval?) -> String { fmt(v, 3) + (i.map { " [\(fmt($0.low, 3)), \(fmt($0.high, 3))]" } ?? "") }
+    func withInterval(_ v: Double, _ i: Interval?, sign: Bool = false) -> String {
+        let text = { (x: Double) in (sign && x >= 0 ? "+" : "") + fmt(x, 3) }
+        return text(v) + (i.map { " [\(text($0.low)), \(text($0.high))]" } ?? "")
+    }
 
     /// A number for JSON: non-finite values (an undefined r) as null.
     func json(_ v: Double) -> Any { v.isFinite ? v : NSNull() }

@@ -34,6 +34,20 @@ import Testing
         #expect(try Self.cells("Experiments/quickstart.yaml").map(\.id) == ["8cce702280047717", "d9dafc55cc81d1d2", "62622ef81d899663"])
     }
 
+    /// A bare `self-similarity` is identified by the network it reads now (ssl-vit), so cells run
+    /// when it read clf-vit are not taken for its results; other specs keep their ids.
+    @Test func bareSelfSimilarityNamesItsNetworkInTheID() throws {
+        func id(_ verifier: String, heldOut: String? = nil) throws -> String {
+            let text = "name: p\nmodel: sit-s\nverifier: '\(verifier)'\n" + (heldOut.map { "held_out: [\($0)]\n" } ?? "")
+            return try ExperimentExpansion.cells(file: "p.yaml", text: text, overrides: [])[0].id
+        }
+        #expect(try id("self-similarity") == id("self-similarity:ssl-vit"))
+        #expect(try id("self-similarity") != id("self-similarity:clf-vit"))
+        #expect(try id("zscore(clf-vit:2,self-similarity:1)") == id("zscore(clf-vit:2,self-similarity:ssl-vit:1)"))
+        #expect(try id("mean-rank(clf-mlp,self-similarity)") == id("mean-rank(clf-mlp,self-similarity:ssl-vit)"))
+        #expect(try id("clf-vit", heldOut: "self-similarity") == id("clf-vit", heldOut: "self-similarity:ssl-vit"))
+    }
+
     /// Ids of configurations the committed files do not cover (numbers that print as integers,
     /// long decimals, booleans, guidance, SDE, ensembles, held-out verifiers), recorded before the
     /// algorithm contract.

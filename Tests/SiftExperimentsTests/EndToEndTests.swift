@@ -53,7 +53,7 @@ enum TinyExperiment {
         let text = try String(contentsOf: results.appendingPathComponent("tiny/summary.jsonl"), encoding: .utf8)
         return try text.split(separator: "\n").map { line in
             var row = try JSONSerialization.jsonObject(with: Data(line.utf8)) as! [String: Any]
-            row["ledger.seconds"] = nil
+            for column in ResultStore.wallClockColumns { row[column] = nil }
             return String(decoding: try JSONSerialization.data(withJSONObject: row, options: [.sortedKeys]), as: UTF8.self)
         }
     }

@@ -110,7 +110,7 @@ import Testing
         func summary(_ results: URL) throws -> [String] {
             try String(contentsOf: results.appendingPathComponent("slow/summary.jsonl"), encoding: .utf8).split(separator: "\n").map { line in
                 var row = try JSONSerialization.jsonObject(with: Data(line.utf8)) as! [String: Any]
-                row["ledger.seconds"] = nil
+                for column in ResultStore.wallClockColumns { row[column] = nil }
                 return String(decoding: try JSONSerialization.data(withJSONObject: row, options: [.sortedKeys]), as: UTF8.self)
             }
         }

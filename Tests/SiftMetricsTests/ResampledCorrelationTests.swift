@@ -27,6 +27,25 @@ import SiftUtilities
         #expect(abs(within - perClass.reduce(0, +) / 3) < 1e-12)
     }
 
+    /// The paired difference of two correlations of one pool: r₂ − r₁ at every resample, zero (with
+    /// a zero-width interval) for a statistic against itself, and tighter than the separate
+    /// intervals when both share a score.
+    @Test func pairedDifferencesOfCorrelations() {
+        let p = Self.pool(seed: 3)
+        let w = p.x.indices.map { 0.9 * p.x[$0] + 0.3 * p.y[$0] }
+        let ones = [Int](repeating: 1, count: 60)
+        let first = ResampledCorrelation(slotOf: p.slotOf, x: p.x, y: p.y), second = ResampledCorrelation(slotOf: p.slotOf, x: w, y: p.y)
+        let difference = ResampledDifference(first: first, second: second)
+        #expect(abs(difference.value(counts: ones) - (Pearson.r(w, p.y) - Pearson.r(p.x, p.y))) < 1e-12)
+        var options = BootstrapOptions()
+        options.replicates = 400
+        let intervals = CellStatistics.intervals(of: [("self", ResampledDifference(first: first, second: first)), ("d", difference),
+                                                      ("a", first), ("b", second)], labels: p.labels, options: options)
+        #expect(intervals["self"]!.low == 0 && intervals["self"]!.high == 0)
+        let d = intervals["d"]!, a = intervals["a"]!, b = intervals["b"]!
+        #expect(d.high - d.low < min(a.high - a.low, b.high - b.low), "paired \(d), separate \(a) and \(b)")
+    }
+
     /// A slot drawn twice weighs all its candidates twice: the same r as listing them twice.
     @Test func countsWeighWholeSlots() {
         let p = Self.pool(seed: 2)

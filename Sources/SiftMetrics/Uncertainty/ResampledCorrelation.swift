@@ -40,3 +40,18 @@ public struct ResampledCorrelation: ResampledStatistic {
         return sxx > 0 && syy > 0 ? sxy / (sxx * syy).squareRoot() : .nan
     }
 }
+
+/// A paired difference `second − first` of two statistics of the same slots, evaluated on the
+/// same resamples, so its interval carries only the uncertainty of the difference (two
+/// correlations of one pool are positively correlated; separate intervals overstate it).
+public struct ResampledDifference: ResampledStatistic {
+    let first: any ResampledStatistic
+    let second: any ResampledStatistic
+
+    public init(first: any ResampledStatistic, second: any ResampledStatistic) {
+        self.first = first
+        self.second = second
+    }
+
+    public func value(counts: [Int]) -> Double { second.value(counts: counts) - first.value(counts: counts) }
+}

@@ -117,6 +117,21 @@ public final class VerifierFactory {
                               spansSlots: spec == "fid-oracle")
     }
 
+    /// `spec` with every bare `self-similarity` written with the network it reads
+    /// (`self-similarity:ssl-vit`), so that a cell's id names its verifier's network: cells run
+    /// when the default was another network are not mistaken for its results. Other specs are
+    /// returned unchanged, character for character (their cell ids stay).
+    public static func canonical(spec: String) throws -> String {
+        let bare = "self-similarity", named = "self-similarity:\(defaultSelfSimilarityNetwork)"
+        guard let (rule, members, weights) = try parseEnsemble(spec) else { return spec == bare ? named : spec }
+        guard members.contains(bare) else { return spec }
+        let parts = members.enumerated().map { i, m in (m == bare ? named : m) + (weights.map { ":\(Self.weightText($0[i]))" } ?? "") }
+        return "\(rule.rawValue)(\(parts.joined(separator: ",")))"
+    }
+
+    /// A weight as written in a spec (`2`, not `2.0`).
+    static func weightText(_ w: Double) -> String { w == w.rounded() && abs(w) < 1e15 ? String(Int(w)) : String(w) }
+
     /// `rule(a[:w], b[:w], …)` → (rule, members, weights or nil); nil when `spec` is no ensemble.
     public static func parseEnsemble(_ spec: String) throws -> (EnsembleRule, [String], [Double]?)? {
         guard let open = spec.firstIndex(of: "(") else { return nil }
