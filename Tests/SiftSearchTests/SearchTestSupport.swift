@@ -42,7 +42,9 @@ enum SearchTestSupport {
     static let task = SearchTask(classes: [1, 7], perClass: 3)
 
     /// Runs `search` on ``task`` with `settings` at each (batch size, thread count) and expects the
-    /// same images, bit for bit, and the same choices as the first; returns that first outcome.
+    /// same images, bit for bit, and the same choices as the first; then runs it in chunks of
+    /// slots, as a resumed cell does (each class's first sample, then its others), and expects the
+    /// joined outcome to be the same too. Returns the first outcome.
     @discardableResult
     static func expectSameOverBatchesAndThreads<A: SearchAlgorithm>(_ search: A, settings: SamplingSettings,
                                                                   runs: [(batch: Int, threads: Int)]) throws -> SearchOutcome {
@@ -59,6 +61,14 @@ enum SearchTestSupport {
                 reference = outcome
             }
         }
-        return reference!
+        Threads.set(runs[0].threads)
+        let chunks = task.classes.flatMap { c in [0..<1, 1..<task.samples.upperBound].map { task.chunk(classIndex: c, samples: $0) } }
+        let parts = try chunks.map { try SearchEngine.run(search, task: $0, context: try context(settings, batchSize: runs[0].batch))[0] }
+        let joined = SearchOutcome.joining(parts), whole = reference!
+        #expect(joined.images.data.map(\.bitPattern) == whole.images.data.map(\.bitPattern), "in chunks of slots")
+        #expect(joined.chosen == whole.chosen, "in chunks of slots")
+        #expect(joined.ledger.totalPasses == whole.ledger.totalPasses && joined.ledger.verifierPasses == whole.ledger.verifierPasses
+                && joined.ledger.backwardPasses == whole.ledger.backwardPasses, "in chunks of slots: the ledger")
+        return whole
     }
 }
