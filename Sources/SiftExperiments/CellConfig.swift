@@ -45,6 +45,7 @@ public struct CellConfig: Equatable, Sendable {
         try s.onlyKeys(["solver", "final_steps", "search_steps", "guidance"])
         sampler = SamplingSettings()
         sampler.solver = Solver(rawValue: try s.choice("solver", default: "heun", from: Solver.allCases.map(\.rawValue)))!
+        let solverNamed = s.raw("solver") != nil
         sampler.finalSteps = try s.int("final_steps", default: 25, minimum: 1)
         sampler.searchSteps = try s.int("search_steps", default: sampler.finalSteps, minimum: 1)
         let guidance = try s.double("guidance", default: 1)
@@ -70,6 +71,7 @@ public struct CellConfig: Equatable, Sendable {
         verifier = try Self.readVerifier(top)
         let algorithmSection = try top.section("algorithm")
         algorithm = try Self.readAlgorithm(algorithmSection)
+        if !solverNamed, let preferred = algorithm.algorithmType.preferredSolver { sampler.solver = preferred }
 
         let metricList = try top.strings("metrics") ?? Self.metricNames.map { ($0, tree.origin) }
         for (m, origin) in metricList where !Self.metricNames.contains(m) {

@@ -23,6 +23,20 @@ func expand(_ yaml: String, _ overrides: [String] = []) throws -> [ExperimentCel
 }
 
 @Suite struct ExpansionTests {
+    /// `algorithm: {kind: K}` alone is a usable file for every kind: the searches over stochastic
+    /// trajectories get the SDE sampler when the file names none, and a named ODE solver is refused.
+    @Test(arguments: AlgorithmRegistry.kinds) func everyKindAloneIsAUsableFile(kind: String) throws {
+        let text = "name: k\nmodel: sit-s\nverifier: clf-vit\nalgorithm: {kind: \(kind)}\n"
+        let cells = try ExperimentExpansion.cells(file: "k.yaml", text: text, overrides: [])
+        let stochastic = ["smc", "beam", "tree"].contains(kind)
+        #expect(cells.count == 1 && cells[0].config.sampler.solver == (stochastic ? .sde : .heun))
+        if stochastic {
+            #expect(throws: (any Error).self) {
+                try ExperimentExpansion.cells(file: "k.yaml", text: text + "sampler: {solver: heun}\n", overrides: [])
+            }
+        }
+    }
+
     @Test func gridIsACartesianProductFirstAxisSlowest() throws {
         let cells = try expand(baseYAML + "\ngrid:\n  sampler.guidance: [1.0, 2.0]\n  algorithm.candidates: [1, 4, 16]\n")
         #expect(cells.count == 6)

@@ -60,6 +60,7 @@ public struct BeamSearch: SearchAlgorithm {
     }
 
     public static let kind = "beam"
+    public static var preferredSolver: Solver? { .sde }
     public static let summary = "B beams × K continuations per block of SDE steps, judged by a look-ahead x̂₁ or roll-out, top B kept"
 
     public let parameters: Parameters

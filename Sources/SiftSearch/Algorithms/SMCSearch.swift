@@ -105,6 +105,7 @@ public struct SMCSearch: SearchAlgorithm {
     }
 
     public static let kind = "smc"
+    public static var preferredSolver: Solver? { .sde }
     public static let summary = "Feynman–Kac steering: k SDE particles per sample, resampled by exp(λ·potential) of their x̂₁ rewards, best particle kept"
 
     public let parameters: Parameters

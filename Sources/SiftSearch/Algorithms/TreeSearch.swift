@@ -60,6 +60,7 @@ public struct TreeSearch: SearchAlgorithm {
     }
 
     public static let kind = "tree"
+    public static var preferredSolver: Solver? { .sde }
     public static let summary = "Diffusion tree search: roll-outs from a tree of partial SDE trajectories, soft-value backups, best sample kept (anytime)"
     public static var sweepsBudgetsInOneRun: Bool { true }
 

@@ -23,6 +23,9 @@ public protocol SearchAlgorithm {
     /// Whether one run yields the outcomes of several budgets (cells differing only in the budget
     /// then run once, as a group).
     static var sweepsBudgetsInOneRun: Bool { get }
+    /// The sampler a cell uses when its file names none (nil: the default, Heun); the searches
+    /// over stochastic trajectories need the SDE sampler, so `algorithm: {kind: smc}` alone runs.
+    static var preferredSolver: Solver? { get }
 
     /// The parameters (their `budget` is the largest of ``budgets``).
     var parameters: Parameters { get }
@@ -53,6 +56,7 @@ public protocol SearchAlgorithm {
 extension SearchAlgorithm {
     public static var sharesWorkAcrossVerifiers: Bool { false }
     public static var sweepsBudgetsInOneRun: Bool { false }
+    public static var preferredSolver: Solver? { nil }
     public func prepareSharedWork(_ task: SearchTask, earlyPrediction: Bool, context: SearchContext) throws -> SharedWork? { nil }
     public func run(_ task: SearchTask, context: SearchContext, shared: SharedWork?) throws -> [SearchOutcome] {
         try run(task, context: context)
