@@ -66,7 +66,7 @@ struct CorrelateCommand: ParsableCommand {
         let wall = Date().timeIntervalSince(start)
 
         let (pairs, table) = correlations(pool)
-        print("\(pool.keys.count) candidates (\(task.count) slots × \(candidates)), \(sampling.model), \(sampling.solver) \(sampling.searchSteps) steps, guidance \(sampling.guidance); \(fmt(wall, 1)) s")
+        print("\(pool.keys.count) candidates (\(task.count) slots × \(candidates)), \(sampling.model), \(sampling.solverName) \(sampling.searchSteps) steps, guidance \(sampling.guidance); \(fmt(wall, 1)) s")
         print(table.render())
         let (differenceRecords, differenceTable) = try pairedDifferences(pool)
         if !differenceRecords.isEmpty { print(differenceTable.render()) }
@@ -74,7 +74,7 @@ struct CorrelateCommand: ParsableCommand {
         let url = URL(fileURLWithPath: out)
         let record: [String: Any] = [
             "model": sampling.model, "candidates_per_slot": candidates, "per_class": sampling.perClass, "classes": task.classes,
-            "solver": sampling.solver, "search_steps": sampling.searchSteps, "guidance": Double(sampling.guidance), "seed": Int(sampling.seed),
+            "solver": sampling.solverName, "search_steps": sampling.searchSteps, "guidance": Double(sampling.guidance), "seed": Int(sampling.seed),
             "n": pool.keys.count, "pairs": pairs, "differences": differenceRecords, "wall_seconds": wall,
             "bootstrap": ["replicates": bootstrap, "seed": Int(BootstrapOptions().seed), "level": 0.95, "unit": "sample slot, class-stratified",
                           "method": "bias-shifted percentile"],

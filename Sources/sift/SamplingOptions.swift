@@ -10,22 +10,35 @@ struct SamplingOptions: ParsableArguments {
     @Option(help: "Classes to sample (comma list); default all.") var classes: String?
     @Option(name: .customLong("search-steps"), help: "Solver steps of each candidate during search.") var searchSteps = 10
     @Option(name: .customLong("final-steps"), help: "Solver steps of the final generation.") var finalSteps = 25
-    @Option(help: "euler, heun or sde.") var solver = "heun"
+    @Option(help: "euler, heun or sde (default: heun; sde for the smc, beam and tree searches).") var solver: String?
     @Option(help: "Classifier-free guidance scale (1 = none).") var guidance: Float = 1
     @Option(help: "Seed of every keyed noise.") var seed: UInt64 = 0
     @Option(name: .customLong("batch-size"), help: "Candidates per solver call.") var batchSize = 256
 
     func validate() throws {
-        guard Solver(rawValue: solver) != nil else { throw ValidationError("--solver must be one of \(Solver.allCases.map(\.rawValue).joined(separator: ", ")), got '\(solver)'") }
+        guard Solver(rawValue: solverName) != nil else {
+            throw ValidationError("--solver must be one of \(Solver.allCases.map(\.rawValue).joined(separator: ", ")), got '\(solverName)'")
+        }
         guard perClass >= 1, searchSteps >= 1, finalSteps >= 1, batchSize >= 1 else {
             throw ValidationError("--per-class, --search-steps, --final-steps and --batch-size must be positive")
         }
         if let problem = Denoiser.guidanceProblem(Double(guidance)) { throw ValidationError("--guidance: \(problem)") }
     }
 
+    /// `--solver`, or Heun when it is not given.
+    var solverName: String { solver ?? "heun" }
+
+    /// The settings, with `preferred` as the solver when `--solver` is not given (an algorithm's
+    /// `preferredSolver`).
+    func settings(preferring preferred: Solver?) -> SamplingSettings {
+        var s = settings
+        if solver == nil, let preferred { s.solver = preferred }
+        return s
+    }
+
     var settings: SamplingSettings {
         var settings = SamplingSettings()
-        settings.solver = Solver(rawValue: solver)!
+        settings.solver = Solver(rawValue: solverName)!
         settings.searchSteps = searchSteps
         settings.finalSteps = finalSteps
         settings.guidance = guidance

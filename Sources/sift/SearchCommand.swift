@@ -36,11 +36,14 @@ struct SearchCommand: ParsableCommand {
         let parsed: (config: AlgorithmConfig, budgets: [Int])
         do { parsed = try AlgorithmArguments.parse(kind: algorithm, parameters) } catch let error as ConfigError { throw ValidationError("\(error)") }
         let traits = try VerifierFactory.traits(spec: verifier)
-        let setup = SearchSetup(solver: sampling.settings.solver, verifierNeedsEarlyPrediction: traits.needsEarlyPrediction,
+        let setup = SearchSetup(solver: settings.solver, verifierNeedsEarlyPrediction: traits.needsEarlyPrediction,
                                 verifierIsPoolRelative: traits.isPoolRelative, recordsEarlyPrediction: false, verifierName: verifier)
         do { try parsed.config.check(setup) } catch { throw ValidationError("\(error)") }
         return parsed
     }
+
+    /// The sampling settings, the SDE sampler for smc, beam and tree unless `--solver` names one.
+    var settings: SamplingSettings { sampling.settings(preferring: AlgorithmRegistry.algorithm(algorithm)?.preferredSolver) }
 
     func validate() throws {
         try VerifierFactory.validate(spec: verifier)
@@ -52,7 +55,7 @@ struct SearchCommand: ParsableCommand {
         let task = try sampling.task(for: sit)
         let (config, budgets) = try algorithmConfig()
         let algorithm = try config.makeAlgorithm(budgets: budgets)
-        let settings = sampling.settings
+        let settings = self.settings
         let factory = VerifierFactory { print($0) }
         let spec = verifier
         let context = SearchContext(model: sit, settings: settings) { try factory.make(spec: spec) }
@@ -70,7 +73,7 @@ struct SearchCommand: ParsableCommand {
                        fmt(Double(l.verifierPasses) / s, 1), fmt(l.gflopsPerSample, 2), fmt(o.meanScore, 4),
                        trace.joined(separator: " "), fmt(l.seconds, 1)])
         }
-        print("\(config.describe(budgets: budgets)), \(sampling.model), verifier \(verifier), \(task.count) samples (\(sampling.perClass) per class), \(sampling.solver) \(settings.searchSteps) search / \(settings.finalSteps) final steps, guidance \(settings.guidance)")
+        print("\(config.describe(budgets: budgets)), \(sampling.model), verifier \(verifier), \(task.count) samples (\(sampling.perClass) per class), \(settings.solver.rawValue) \(settings.searchSteps) search / \(settings.finalSteps) final steps, guidance \(settings.guidance)")
         print(table.render())
         let passes = context.denoiser.forwardPasses
         print(String(format: "wall %.1f s; %d denoiser passes (%.0f NFE/s overall, %.1f candidate generations of %d steps per second)",

@@ -65,6 +65,16 @@ import Testing
         #expect(r.err.contains(message), "\(r.err)")
     }
 
+    /// `sift search --algorithm smc|beam|tree` samples with the SDE solver unless `--solver` names
+    /// one: the arguments pass validation (the missing model is the first error), while a named
+    /// ODE solver is refused.
+    @Test(arguments: ["smc", "beam", "tree"]) func searchPicksTheSDESamplerForTrajectorySearches(kind: String) throws {
+        let plain = try Self.sift(["search", "--model", "no-such-model", "--verifier", "clf-mlp", "--algorithm", kind])
+        #expect(plain.status != 0 && plain.err.contains("no-such-model") && !plain.err.contains("stochastic sampler"), "\(plain.err)")
+        let heun = try Self.sift(["search", "--model", "no-such-model", "--verifier", "clf-mlp", "--algorithm", kind, "--solver", "heun"])
+        #expect(heun.status != 0 && heun.err.contains("needs the stochastic sampler"), "\(heun.err)")
+    }
+
     @Test func dryRunListsEveryCellWithItsStatusAndAxes() throws {
         let fresh = try Self.sift(["run", TinyExperiment.file, "--dry-run", "--results", TinyExperiment.results("dry").path])
         #expect(fresh.status == 0, "\(fresh.err)")
