@@ -71,7 +71,7 @@ public struct CellConfig: Equatable, Sendable {
         verifier = try Self.readVerifier(top)
         let algorithmSection = try top.section("algorithm")
         algorithm = try Self.readAlgorithm(algorithmSection)
-        if !solverNamed, let preferred = algorithm.algorithmType.preferredSolver { sampler.solver = preferred }
+        sampler.solver = algorithm.algorithmType.solver(named: solverNamed ? sampler.solver : nil)
 
         let metricList = try top.strings("metrics") ?? Self.metricNames.map { ($0, tree.origin) }
         for (m, origin) in metricList where !Self.metricNames.contains(m) {

@@ -28,11 +28,10 @@ struct SamplingOptions: ParsableArguments {
     /// `--solver`, or Heun when it is not given.
     var solverName: String { solver ?? "heun" }
 
-    /// The settings, with `preferred` as the solver when `--solver` is not given (an algorithm's
-    /// `preferredSolver`).
-    func settings(preferring preferred: Solver?) -> SamplingSettings {
+    /// The settings of a search by `algorithm`: its sampler is `--solver`, else the algorithm's choice.
+    func settings(for algorithm: (any SearchAlgorithm.Type)?) -> SamplingSettings {
         var s = settings
-        if solver == nil, let preferred { s.solver = preferred }
+        if let algorithm { s.solver = algorithm.solver(named: solver.flatMap(Solver.init(rawValue:))) }
         return s
     }
 

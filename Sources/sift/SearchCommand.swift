@@ -43,7 +43,7 @@ struct SearchCommand: ParsableCommand {
     }
 
     /// The sampling settings, the SDE sampler for smc, beam and tree unless `--solver` names one.
-    var settings: SamplingSettings { sampling.settings(preferring: AlgorithmRegistry.algorithm(algorithm)?.preferredSolver) }
+    var settings: SamplingSettings { sampling.settings(for: AlgorithmRegistry.algorithm(algorithm)) }
 
     func validate() throws {
         try VerifierFactory.validate(spec: verifier)

@@ -62,7 +62,7 @@ import SiftTensor
         #expect(abs(try value(1e6) - 1.0) < 1e-5)
         let middle = try value(3)
         #expect(middle > 17.0 / 30.0 && middle < 1.0)
-        #expect(TreeRun.index(weights: [1, 3], uniform: 0.2) == 0 && TreeRun.index(weights: [1, 3], uniform: 0.3) == 1)
+        #expect(CumulativeWeights([1, 3]).index(0.2) == 0 && CumulativeWeights([1, 3]).index(0.3) == 1)
     }
 
     @Test func resultsDoNotDependOnBatchSizeOrThreads() throws {

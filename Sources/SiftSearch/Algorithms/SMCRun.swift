@@ -98,13 +98,10 @@ struct SMCRun {
     /// Indices drawn from `weights` (normalised): multinomial, one inverse-CDF lookup per uniform;
     /// systematic, one offset u₀/k and the k evenly spaced points u₀/k + i/k.
     static func draw(weights: [Double], uniforms: [Double], scheme: SMCSearch.Parameters.Resampling) -> [Int] {
-        let k = weights.count
-        var cumulative = [Double](), sum = 0.0
-        for w in weights { sum += w; cumulative.append(sum) }
-        func index(_ u: Double) -> Int { min(cumulative.firstIndex { u * sum < $0 } ?? (k - 1), k - 1) }
+        let k = weights.count, cdf = CumulativeWeights(weights)
         switch scheme {
-        case .multinomial: return uniforms.map(index)
-        case .systematic: return (0..<k).map { index((uniforms[0] + Double($0)) / Double(k)) }
+        case .multinomial: return uniforms.map(cdf.index)
+        case .systematic: return (0..<k).map { cdf.index((uniforms[0] + Double($0)) / Double(k)) }
         }
     }
 }

@@ -84,7 +84,7 @@ final class TreeRun {
             let weights = open.map { Foundation.exp(parameters.lambda * (trees[slot][$0].value - top)) }
             let key = trees[slot][0].key
             let u = Double(noise.stream(.treeDraw, classIndex: key.classIndex, sample: key.sample, candidate: rollout, UInt64(depth)).uniform(at: 0))
-            at = open[Self.index(weights: weights, uniform: u)]
+            at = open[CumulativeWeights(weights).index(u)]
             depth += 1
         }
         let root = trees[slot][0].key
@@ -93,17 +93,6 @@ final class TreeRun {
         trees[slot].append(child)
         trees[slot][at].children.append(trees[slot].count - 1)
         return trees[slot].count - 1
-    }
-
-    /// The index whose cumulative normalised weight first exceeds `uniform`.
-    static func index(weights: [Double], uniform: Double) -> Int {
-        let total = weights.reduce(0, +)
-        var cumulative = 0.0
-        for (i, w) in weights.enumerated() {
-            cumulative += w / total
-            if uniform < cumulative { return i }
-        }
-        return weights.count - 1
     }
 
     /// Solves each slot's new node `grown[slot]`: its segment from its parent's boundary (a fresh

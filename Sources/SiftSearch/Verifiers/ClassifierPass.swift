@@ -32,17 +32,20 @@ final class ClassifierPass {
                 logits += out.logits.data
             }
         }
-        cost.forwardPasses += b
-        cost.flops += Double(b) * Double(network.forwardFLOPs)
+        count(b)
         return (features, logits)
     }
 
     /// Features `(B, F)` and logits `(B, 10)` of `images` in one forward call on the current
     /// autograd graph (for differentiable scores), counted like ``run(_:)``.
     func forwardOnGraph(_ images: Tensor) -> (features: Tensor, logits: Tensor) {
-        let b = images.shape[0]
-        cost.forwardPasses += b
-        cost.flops += Double(b) * Double(network.forwardFLOPs)
+        count(images.shape[0])
         return network.forward(images)
+    }
+
+    /// Charges `images` forward passes to ``cost``.
+    private func count(_ images: Int) {
+        cost.forwardPasses += images
+        cost.flops += Double(images) * Double(network.forwardFLOPs)
     }
 }

@@ -25,6 +25,9 @@ public final class VerifierFactory {
         self.log = log
     }
 
+    /// Whether `name` is a self-similarity verifier (`self-similarity` or `self-similarity:<network>`).
+    public static func isSelfSimilarity(_ name: String) -> Bool { name == "self-similarity" || name.hasPrefix("self-similarity:") }
+
     /// Throws unless `name` is a known single verifier (checks names without loading weights).
     public static func validate(_ name: String) throws {
         if names.contains(name) { return }
@@ -113,7 +116,7 @@ public final class VerifierFactory {
                                   spansSlots: parts.contains(where: \.spansSlots))
         }
         try validate(spec)
-        return VerifierTraits(needsEarlyPrediction: spec == "self-similarity" || spec.hasPrefix("self-similarity:"), isPoolRelative: spec == "fid-oracle",
+        return VerifierTraits(needsEarlyPrediction: isSelfSimilarity(spec), isPoolRelative: spec == "fid-oracle",
                               spansSlots: spec == "fid-oracle")
     }
 

@@ -57,6 +57,8 @@ extension SearchAlgorithm {
     public static var sharesWorkAcrossVerifiers: Bool { false }
     public static var sweepsBudgetsInOneRun: Bool { false }
     public static var preferredSolver: Solver? { nil }
+    /// The sampler of a cell or a `sift search`: the one `named`, else ``preferredSolver``, else Heun.
+    public static func solver(named: Solver?) -> Solver { named ?? preferredSolver ?? .heun }
     public func prepareSharedWork(_ task: SearchTask, earlyPrediction: Bool, context: SearchContext) throws -> SharedWork? { nil }
     public func run(_ task: SearchTask, context: SearchContext, shared: SharedWork?) throws -> [SearchOutcome] {
         try run(task, context: context)
