@@ -10,7 +10,10 @@ public final class Tensor {
     /// Extent of each axis, outermost first. A scalar has shape `[]`.
     public private(set) var shape: [Int]
     /// The values, row-major and contiguous; `data.count == shape.product`.
-    public var data: [Float]
+    public var data: [Float] { didSet { version &+= 1 } }
+    /// Counts the changes of `data` (every assignment or in-place mutation), so that something
+    /// derived from the values, such as ``PackedLinear`` weights, can tell when it is stale.
+    public private(set) var version = 0
     /// Accumulated gradient of the last ``backward()`` call (same shape as `data`), if any.
     public var grad: [Float]?
     /// Whether gradients are tracked for this tensor (leaf parameters set this to `true`).

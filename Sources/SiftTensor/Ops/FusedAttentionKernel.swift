@@ -12,7 +12,7 @@
 ///   outside its 4×4 blocks, past the last multiple of 4 in both rows and columns), and
 ///   otherwise sequentially.
 /// Shapes outside that (``supports(tokens:headDim:)`` is false) keep the BLAS path.
-public enum FusedAttentionKernel {
+public enum FusedAttentionKernel: SIMD16Kernel {
     /// Whether the fused kernel reproduces the BLAS path for `tokens` × `headDim` heads.
     public static func supports(tokens t: Int, headDim hd: Int) -> Bool {
         // Q·Kᵀ must take OpenBLAS's blocked path in one depth block; S·V its small-matrix path.
@@ -199,14 +199,4 @@ public enum FusedAttentionKernel {
         return (q[0] + q[2]) + (q[1] + q[3])
     }
 
-    typealias F16 = SIMD16<Float>
-
-    @inline(__always)
-    static func load(_ p: UnsafePointer<Float>) -> F16 { UnsafeRawPointer(p).loadUnaligned(as: F16.self) }
-
-    @inline(__always)
-    static func load(_ p: UnsafeMutablePointer<Float>) -> F16 { UnsafeRawPointer(p).loadUnaligned(as: F16.self) }
-
-    @inline(__always)
-    static func store(_ x: F16, _ p: UnsafeMutablePointer<Float>) { UnsafeMutableRawPointer(p).storeBytes(of: x, as: F16.self) }
 }

@@ -1,0 +1,158 @@
+/// A fully connected layer whose weights are repacked once into panels of 32 output columns, for
+/// inference products `out[rows, outF] = x[rows, inF] · Wᵀ + bias` without OpenBLAS's per-call
+/// packing of the weights, its padding of small products (``BLAS/rowInvariant``) or its threads,
+/// and with the pass that follows the product fused into it (``Epilogue``).
+///
+/// Bit for bit ``BLAS/linear`` (a batch-stable product, depth split at ``BLAS/stableDepth``)
+/// followed by the unfused epilogue: each output is one chain of fused multiply-adds per depth
+/// chunk, in depth order, added to the bias and then to the earlier chunks, as OpenBLAS's blocked
+/// kernels round it (``LinearTileKernel``). Rows are independent, so results do not depend on the
+/// row count or the thread count.
+public final class PackedLinear {
+    public let inFeatures: Int
+    public let outFeatures: Int
+    /// Panels of 32 output columns, `[panelCount, inFeatures, 32]` and zero past `outFeatures`,
+    /// followed by the bias padded with zeros to `panelCount × 32` when the layer has one.
+    let packed: [Float]
+    let hasBias: Bool
+    let panelCount: Int
+
+    /// What is written to `out` after the product (the pass that follows the layer).
+    public enum Epilogue {
+        /// out = x·Wᵀ + b.
+        case store
+        /// out = GELU(x·Wᵀ + b), with ``UnaryOps/GELU``'s eight-lane form (as ``Kernels/map``).
+        case gelu
+        /// out += gate ⊙ (x·Wᵀ + b), gate row `r / rowsPerGate` read `gateStride` floats apart
+        /// (as ``AdaLNKernel/addGated(_:gate:y:n:t:d:stride:)``).
+        case gatedResidual(gate: UnsafePointer<Float>, gateStride: Int, rowsPerGate: Int)
+    }
+
+    /// Packs `weight` `[outFeatures, inFeatures]` (row-major) and an optional `bias` `[outFeatures]`.
+    public init(weight: [Float], bias: [Float]?, inFeatures: Int, outFeatures: Int) {
+        precondition(inFeatures > 0 && outFeatures > 0 && weight.count == inFeatures * outFeatures
+                     && (bias == nil || bias!.count == outFeatures),
+                     "PackedLinear: \(weight.count) weights for \(outFeatures)×\(inFeatures), bias \(bias?.count ?? 0)")
+        let width = LinearTileKernel.columns
+        let count = (outFeatures + width - 1) / width
+        self.inFeatures = inFeatures
+        self.outFeatures = outFeatures
+        panelCount = count
+        hasBias = bias != nil
+        let biasStart = count * inFeatures * width
+        var values = [Float](repeating: 0, count: biasStart + (bias == nil ? 0 : count * width))
+        for j in 0..<outFeatures {
+            let panel = j / width, lane = j % width
+            for p in 0..<inFeatures { values[(panel * inFeatures + p) * width + lane] = weight[j * inFeatures + p] }
+            if let bias { values[biasStart + j] = bias[j] }
+        }
+        packed = values
+    }
+
+    /// Packs a `[outFeatures, inFeatures]` weight tensor and an optional bias tensor.
+    public convenience init(weight: Tensor, bias: Tensor?) {
+        precondition(weight.rank == 2, "PackedLinear: weight \(weight.shape)")
+        self.init(weight: weight.data, bias: bias?.data, inFeatures: weight.shape[1], outFeatures: weight.shape[0])
+    }
+
+    /// Products smaller than this (multiply-adds) run on the calling thread.
+    static let parallelWork = 1 << 18
+
+    /// Computes `out[rows, outFeatures]` from `x[rows, inFeatures]` (both row-major, dense) and
+    /// applies `epilogue`. The tiles (8 rows × one panel, row block by row block) are split into
+    /// ``Threads/count`` contiguous runs, so a small product (one image: 7 row blocks) still keeps
+    /// every thread equally busy, and each thread reuses its rows across the panels.
+    public func apply(_ x: UnsafePointer<Float>, rows: Int, out: UnsafeMutablePointer<Float>, epilogue: Epilogue = .store) {
+        guard rows > 0 else { return }
+        let blocks = (rows + LinearTileKernel.rows - 1) / LinearTileKernel.rows
+        let tiles = blocks * panelCount
+        let work = rows * outFeatures * inFeatures
+        let workers = work < Self.parallelWork ? 1 : Swift.min(Threads.count, tiles)
+        let input = SharedConstPointer(x), output = SharedPointer(out)
+        packed.withUnsafeBufferPointer { pp in
+            let weights = SharedConstPointer(pp.baseAddress!)
+            parallelFor(workers) { worker in
+                let first = tiles * worker / workers, last = tiles * (worker + 1) / workers
+                withUnsafeTemporaryAllocation(of: Float.self, capacity: LinearTileKernel.rows * LinearTileKernel.columns) { scratch in
+                    for tile in first..<last {
+                        let r0 = (tile / panelCount) * LinearTileKernel.rows
+                        let n = Swift.min(LinearTileKernel.rows, rows - r0)
+                        run(input.base + r0 * inFeatures, rows: n, firstRow: r0, panel: tile % panelCount, weights: weights.base,
+                            out: output.base, scratch: scratch.baseAddress!, epilogue: epilogue)
+                    }
+                }
+            }
+        }
+    }
+
+    /// One tile: rows `firstRow..<firstRow + n` × the panel's columns, through the epilogue. A full
+    /// panel that replaces its output is accumulated in the output rows themselves; a partial panel,
+    /// or one added to a residual, goes through `scratch` (`[8, 32]`).
+    @inline(__always)
+    private func run(_ x: UnsafePointer<Float>, rows n: Int, firstRow: Int, panel: Int, weights: UnsafePointer<Float>,
+                     out: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>, epilogue: Epilogue) {
+        let width = LinearTileKernel.columns, j0 = panel * width
+        let valid = Swift.min(width, outFeatures - j0)
+        let dst = out + firstRow * outFeatures + j0
+        if case .gatedResidual = epilogue {} else if valid == width {
+            product(x, rows: n, panel: panel, weights: weights, tile: dst, ldt: outFeatures)
+            if case .gelu = epilogue { for i in 0..<n { Self.gelu(dst + i * outFeatures) } }
+            return
+        }
+        product(x, rows: n, panel: panel, weights: weights, tile: scratch, ldt: width)
+        for i in 0..<n {
+            let src = scratch + i * width, row = dst + i * outFeatures
+            switch epilogue {
+            case .store:
+                row.update(from: src, count: valid)
+            case .gelu:
+                Self.gelu(src)
+                row.update(from: src, count: valid)
+            case let .gatedResidual(gate, gateStride, rowsPerGate):
+                let g = gate + ((firstRow + i) / rowsPerGate) * gateStride + j0
+                if valid == width {
+                    for q in stride(from: 0, to: width, by: 16) {
+                        let y = LinearTileKernel.load(src + q), h = LinearTileKernel.load(row + q)
+                        let gv = UnsafeRawPointer(g + q).loadUnaligned(as: SIMD16<Float>.self)
+                        LinearTileKernel.store(h + gv * y, row + q)
+                    }
+                } else {
+                    for j in 0..<valid { row[j] += g[j] * src[j] }
+                }
+            }
+        }
+    }
+
+    /// GELU on 32 floats in place, eight lanes at a time (``UnaryOps/GELU``'s vector form).
+    @inline(__always)
+    private static func gelu(_ values: UnsafeMutablePointer<Float>) {
+        let f = UnaryOps.GELU()
+        for q in stride(from: 0, to: LinearTileKernel.columns, by: 8) {
+            let v = UnsafeRawPointer(values + q).loadUnaligned(as: SIMD8<Float>.self)
+            UnsafeMutableRawPointer(values + q).storeBytes(of: f(v), as: SIMD8<Float>.self)
+        }
+    }
+
+    /// tile[0..<n, 0..<32] = x[0..<n] · panelᵀ + bias, in depth chunks of ``BLAS/stableDepth``
+    /// (tile rows `ldt` floats apart).
+    @inline(__always)
+    private func product(_ x: UnsafePointer<Float>, rows n: Int, panel: Int, weights: UnsafePointer<Float>,
+                         tile: UnsafeMutablePointer<Float>, ldt: Int) {
+        let width = LinearTileKernel.columns
+        let panelBase = weights + panel * inFeatures * width
+        var addend = hasBias ? LinearTileKernel.Addend.bias(weights + (panelCount * inFeatures + panel) * width) : .none
+        var p = 0
+        while p < inFeatures {
+            let depth = p..<Swift.min(inFeatures, p + BLAS.stableDepth)
+            if n == LinearTileKernel.rows {
+                LinearTileKernel.eightRows(x, lda: inFeatures, panel: panelBase, depth: depth, tile: tile, ldt: ldt, addend: addend)
+            } else {
+                for i in 0..<n {
+                    LinearTileKernel.oneRow(x + i * inFeatures, panel: panelBase, depth: depth, tile: tile + i * ldt, addend: addend)
+                }
+            }
+            addend = .tile
+            p = depth.upperBound
+        }
+    }
+}

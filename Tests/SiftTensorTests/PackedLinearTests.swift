@@ -1,0 +1,104 @@
+import Testing
+@testable import SiftTensor
+
+/// The packed linear layer must reproduce the BLAS path bit for bit (so fused inference gives the
+/// samples the committed results were drawn with), with every epilogue equal to the unfused pass,
+/// whatever the row count and thread count.
+@Suite(.serialized) struct PackedLinearTests {
+    /// (rows, inFeatures, outFeatures): SiT layers at batch 1 and 64 (adaLN, qkv, proj, MLP, final),
+    /// depths past one and two ``BLAS/stableDepth`` chunks, widths that leave part of a panel.
+    static let shapes: [(Int, Int, Int)] = [
+        (1, 96, 576), (49, 96, 288), (49, 16, 96), (3136, 96, 384), (3136, 384, 96), (3136, 640, 160),
+        (50, 160, 16), (13, 20, 10), (9, 800, 40), (7, 385, 33), (392, 128, 768),
+    ]
+
+    /// BLAS.linear's output for the same inputs.
+    func reference(_ x: [Float], _ w: [Float], _ b: [Float]?, rows: Int, inF: Int, outF: Int) -> [Float] {
+        var out = [Float](repeating: 0, count: rows * outF)
+        x.withUnsafeBufferPointer { px in w.withUnsafeBufferPointer { pw in out.withUnsafeMutableBufferPointer { po in
+            if let b {
+                b.withUnsafeBufferPointer { BLAS.linear(px.baseAddress!, rows: rows, weight: pw.baseAddress!, bias: $0.baseAddress!,
+                                                        inFeatures: inF, outFeatures: outF, out: po.baseAddress!) }
+            } else {
+                BLAS.linear(px.baseAddress!, rows: rows, weight: pw.baseAddress!, bias: nil, inFeatures: inF, outFeatures: outF,
+                            out: po.baseAddress!)
+            }
+        } } }
+        return out
+    }
+
+    func packed(_ layer: PackedLinear, _ x: [Float], rows: Int, into out: inout [Float], _ epilogue: PackedLinear.Epilogue = .store) {
+        x.withUnsafeBufferPointer { px in out.withUnsafeMutableBufferPointer { po in
+            layer.apply(px.baseAddress!, rows: rows, out: po.baseAddress!, epilogue: epilogue)
+        } }
+    }
+
+    @Test(arguments: shapes)
+    func equalsTheBLASPathBitForBit(shape: (Int, Int, Int)) {
+        let (rows, inF, outF) = shape
+        let threads = Threads.count
+        defer { Threads.set(threads) }
+        let x = Philox(seed: 1).normals(rows * inF), w = Philox(seed: 2).normals(outF * inF).map { $0 * 0.1 }
+        let b = Philox(seed: 3).normals(outF)
+        for bias in [b, nil] {
+            let expected = reference(x, w, bias, rows: rows, inF: inF, outF: outF)
+            let layer = PackedLinear(weight: w, bias: bias, inFeatures: inF, outFeatures: outF)
+            for t in Set([1, 2, threads]) {
+                Threads.set(t)
+                var out = [Float](repeating: .nan, count: rows * outF)
+                packed(layer, x, rows: rows, into: &out)
+                #expect(out == expected, "\(rows)×\(inF)→\(outF), bias \(bias != nil), \(t) threads")
+                // A leading subset of the rows gives the same rows (batch-size invariance).
+                let some = Swift.max(1, rows / 3)
+                var part = [Float](repeating: .nan, count: some * outF)
+                packed(layer, x, rows: some, into: &part)
+                #expect(part == Array(expected.prefix(some * outF)), "\(some) of \(rows) rows, \(t) threads")
+            }
+        }
+    }
+
+    @Test func geluEpilogueEqualsTheGELUPass() {
+        let (rows, inF, outF) = (3136 / 4 + 3, 96, 384)
+        let x = Philox(seed: 4).normals(rows * inF), w = Philox(seed: 5).normals(outF * inF).map { $0 * 0.2 }
+        let b = Philox(seed: 6).normals(outF)
+        var expected = reference(x, w, b, rows: rows, inF: inF, outF: outF)
+        expected.withUnsafeMutableBufferPointer { Kernels.map(UnaryOps.GELU(), UnsafePointer($0.baseAddress!), $0.baseAddress!, count: rows * outF) }
+        var out = [Float](repeating: .nan, count: rows * outF)
+        packed(PackedLinear(weight: w, bias: b, inFeatures: inF, outFeatures: outF), x, rows: rows, into: &out, .gelu)
+        #expect(out == expected)
+    }
+
+    @Test func gatedResidualEpilogueEqualsTheResidualPass() {
+        // Two samples of 49 tokens and a width that leaves part of the last panel (scalar tail).
+        for outF in [96, 40] {
+            let (samples, tokens, inF) = (2, 49, 64)
+            let rows = samples * tokens, stride = 6 * outF
+            let x = Philox(seed: 7).normals(rows * inF), w = Philox(seed: 8).normals(outF * inF).map { $0 * 0.1 }
+            let b = Philox(seed: 9).normals(outF), modulation = Philox(seed: 10).normals(samples * stride)
+            let residual = Philox(seed: 11).normals(rows * outF)
+            let y = reference(x, w, b, rows: rows, inF: inF, outF: outF)
+            var expected = residual
+            expected.withUnsafeMutableBufferPointer { pe in y.withUnsafeBufferPointer { py in modulation.withUnsafeBufferPointer { pm in
+                AdaLNKernel.addGated(pe.baseAddress!, gate: pm.baseAddress! + 2 * outF, y: py.baseAddress!, n: samples, t: tokens, d: outF,
+                                     stride: stride)
+            } } }
+            var out = residual
+            modulation.withUnsafeBufferPointer { pm in
+                packed(PackedLinear(weight: w, bias: b, inFeatures: inF, outFeatures: outF), x, rows: rows, into: &out,
+                       .gatedResidual(gate: pm.baseAddress! + 2 * outF, gateStride: stride, rowsPerGate: tokens))
+            }
+            #expect(out == expected, "width \(outF)")
+        }
+    }
+
+    @Test func matchesTheDoublePrecisionProduct() {
+        // Independent of OpenBLAS: close to the double-precision reference.
+        let (rows, inF, outF) = (11, 37, 45)
+        let x = Philox(seed: 12).normals(rows * inF), w = Philox(seed: 13).normals(outF * inF)
+        var expected = [Float](repeating: 0, count: rows * outF)
+        BLAS.naiveGemm(transA: false, transB: true, m: rows, n: outF, k: inF, a: x, b: w, c: &expected)
+        var out = [Float](repeating: .nan, count: rows * outF)
+        packed(PackedLinear(weight: w, bias: nil, inFeatures: inF, outFeatures: outF), x, rows: rows, into: &out)
+        for (o, e) in zip(out, expected) { #expect(abs(o - e) <= 1e-4 * Swift.max(1, abs(e))) }
+    }
+}
