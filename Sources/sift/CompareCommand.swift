@@ -3,6 +3,7 @@ import Foundation
 import SiftExperiments
 import SiftMetrics
 import SiftSearch
+import SiftUtilities
 
 /// `sift compare CELL CELL`: paired bootstrap of every metric between two cells sharing slots.
 struct CompareCommand: ParsableCommand {
@@ -19,6 +20,10 @@ struct CompareCommand: ParsableCommand {
         values instead of naming its folder: `key=value[,key=value…]`, a key being the axis's \
         dotted key or its last part (`candidates=1`, `sampler.guidance=2.0,verifier=clf-vit`); \
         exactly one finished cell must match.
+
+        With --in and --seeds 0,1,2, the two selections are compared within each listed seed \
+        (`seed=<s>` added to both), and a last table gives each metric's mean Δ over the seeds \
+        with its 95 % t-interval across seeds (the seeds' draws are independent replicates).
         """)
 
     @Argument(help: "The first cell's folder (Results/<name>/<cell>), or its axis values with --in.") var first: String
@@ -27,17 +32,46 @@ struct CompareCommand: ParsableCommand {
     @Option(help: "Comma list of summary columns (default: every metric and score column both cells have).") var metrics: String?
     @Option(help: "Bootstrap replicates.") var replicates = BootstrapOptions().replicates
     @Option(help: "Bootstrap seed.") var seed = BootstrapOptions().seed
-    @Option(help: "Write the comparison as JSON here.") var json: String?
+    @Option(help: "Write the comparison as JSON here (with --seeds, one array per seed).") var json: String?
+    @Option(help: "With --in: compare within each of these seeds (comma list) and summarise Δ across them.") var seeds: String?
 
     func validate() throws {
         guard replicates >= 100 else { throw ValidationError("--replicates must be at least 100, got \(replicates)") }
+        if seeds != nil {
+            guard experiment != nil else { throw ValidationError("--seeds needs --in (cells are selected by axis values, seed=<s> added)") }
+            guard let list = seedList, list.count >= 2 else { throw ValidationError("--seeds needs at least two integer seeds, got '\(seeds!)'") }
+            guard Set(list).count == list.count else { throw ValidationError("--seeds lists a seed twice: '\(seeds!)'") }
+        }
+    }
+
+    /// The seeds of `--seeds`, nil when absent or when an entry is not an integer.
+    var seedList: [Int]? {
+        guard let seeds else { return nil }
+        let values = seeds.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+        return values.contains(nil) ? nil : values.compactMap { $0 }
     }
 
     func run() throws {
-        let folders = try [first, second].map(folder)
+        guard let seedList else {
+            let differences = try compare(first, second)
+            try write(differences)
+            return
+        }
+        var perSeed = [[PairedDifference]]()
+        for s in seedList {
+            print("seed \(s):")
+            perSeed.append(try compare("\(first),seed=\(s)", "\(second),seed=\(s)"))
+        }
+        print(Self.acrossSeeds(perSeed, seeds: seedList).render())
+        try write(perSeed)
+    }
+
+    /// Compares the cells two arguments select and prints the table; returns the differences.
+    func compare(_ firstArgument: String, _ secondArgument: String) throws -> [PairedDifference] {
+        let folders = try [firstArgument, secondArgument].map(folder)
         let slots = try folders.map(CellData.slots)
         guard slots[0] == slots[1] else {
-            throw ValidationError("\(first) and \(second) hold different sample slots (\(slots[0].count) and \(slots[1].count) slots, first difference at slot \(zip(slots[0], slots[1]).enumerated().first { $0.element.0 != $0.element.1 }?.offset ?? min(slots[0].count, slots[1].count))); a paired comparison needs the same slots")
+            throw ValidationError("\(firstArgument) and \(secondArgument) hold different sample slots (\(slots[0].count) and \(slots[1].count) slots, first difference at slot \(zip(slots[0], slots[1]).enumerated().first { $0.element.0 != $0.element.1 }?.offset ?? min(slots[0].count, slots[1].count))); a paired comparison needs the same slots")
         }
         let a = try CellData.read(folders[0]), b = try CellData.read(folders[1])
         var options = BootstrapOptions()
@@ -55,12 +89,30 @@ struct CompareCommand: ParsableCommand {
         }
         print("\(folders[0].path) vs \(folders[1].path): \(a.labels.count) paired slots, \(options.method); \(fmt(Date().timeIntervalSince(start), 1)) s")
         print(table.render())
-        if let json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-            try encoder.encode(differences).write(to: URL(fileURLWithPath: json), options: .atomic)
+        return differences
+    }
+
+    /// Each metric's mean Δ over the seeds with its 95 % t-interval across seeds, the per-seed
+    /// Δs, and how many seeds resolved the difference on their own paired bootstrap.
+    static func acrossSeeds(_ perSeed: [[PairedDifference]], seeds: [Int]) -> TextTable {
+        var table = TextTable(["metric", "mean Δ over \(seeds.count) seeds", "95 % t-interval", "Δ per seed (\(seeds.map(String.init).joined(separator: ", ")))", "seeds resolved", "verdict"])
+        for d in perSeed[0] {
+            let rows = perSeed.compactMap { $0.first { $0.metric == d.metric } }
+            guard rows.count == perSeed.count, let t = StudentT.meanInterval(rows.map(\.difference)) else { continue }
+            let resolved = t.low > 0 || t.high < 0
+            table.add([d.metric, fmt(t.mean, 4), "[\(fmt(t.low, 4)), \(fmt(t.high, 4))]", rows.map { fmt($0.difference, 4) }.joined(separator: ", "),
+                       "\(rows.filter(\.isResolved).count) of \(rows.count)", resolved ? "different" : "not separated"])
         }
+        return table
+    }
+
+    /// Writes `value` as JSON to `--json`, when given.
+    func write<T: Encodable>(_ value: T) throws {
+        guard let json else { return }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        try encoder.encode(value).write(to: URL(fileURLWithPath: json), options: .atomic)
     }
 
     /// The cell folder an argument names: the argument itself, or with `--in` the one finished

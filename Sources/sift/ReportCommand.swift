@@ -17,6 +17,8 @@ struct ReportCommand: ParsableCommand {
     @Option(help: "Output folder (default: <results>/report).") var out: String?
     @Option(help: "Print a Markdown table of these summary columns (with their intervals) instead of plotting, e.g. fid,is_mean,recall,score.mean.")
     var table: String?
+    @Flag(help: "With --table: merge the cells that differ only in their seed into one row, each value the mean over seeds with its 95 % t-interval across seeds.")
+    var seedMeans = false
 
     func run() throws {
         if let figures {
@@ -39,7 +41,8 @@ struct ReportCommand: ParsableCommand {
         guard let results else { throw ValidationError("give a results folder (Results/<name>) or --figures FILE") }
         try refreshSummary(URL(fileURLWithPath: results))
         if let table {
-            print(MarkdownTable.render(try Report.rows(URL(fileURLWithPath: results)), columns: table.split(separator: ",").map(String.init)), terminator: "")
+            let rows = try Report.rows(URL(fileURLWithPath: results)), columns = table.split(separator: ",").map(String.init)
+            print(seedMeans ? MarkdownTable.renderSeedMeans(rows, columns: columns) : MarkdownTable.render(rows, columns: columns), terminator: "")
             return
         }
         var options = Report.Options()

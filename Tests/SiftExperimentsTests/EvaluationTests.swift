@@ -134,4 +134,32 @@ import SiftSearch
         let malformed = try CLITests.sift(["compare", "--in", store.root.path, "candidates", "candidates=1"])
         #expect(malformed.status != 0 && malformed.err.contains("is not key=value"), "\(malformed.err)")
     }
+
+    /// `--seeds`: the selections are compared within each seed and Δ is summarised across seeds
+    /// (its mean is the mean of the per-seed Δs); it needs --in and two or more seeds.
+    @Test func compareAcrossSeedsSummarisesThePerSeedDifferences() throws {
+        let yaml = Self.yaml.replacingOccurrences(of: "name: evaluated", with: "name: seeded\nreplicates: 2")
+            .replacingOccurrences(of: ", {kind: zero-order, neighbours: 2, iterations: 1}", with: "")
+        let cells = try ExperimentExpansion.cells(file: "seeded.yaml", text: yaml, overrides: [])
+        #expect(cells.count == 4)
+        let store = ResultStore(root: TinyExperiment.results("seeded").appendingPathComponent("seeded"))
+        _ = try ExperimentRunner(cells: cells, store: store, options: .init(), progress: ProgressReporter(quiet: true)).run()
+        let json = TinyExperiment.results("seeded-json").path + ".json"
+        let r = try CLITests.sift(["compare", "--in", store.root.path, "candidates=1", "candidates=3", "--seeds", "0,1",
+                                   "--replicates", "200", "--metrics", "score.mean", "--json", json])
+        #expect(r.status == 0, "\(r.err)")
+        #expect(r.out.contains("seed 0:") && r.out.contains("seed 1:") && r.out.contains("mean Δ over 2 seeds"), "\(r.out)")
+        let perSeed = try JSONDecoder().decode([[PairedDifference]].self, from: Data(contentsOf: URL(fileURLWithPath: json)))
+        #expect(perSeed.count == 2 && perSeed.allSatisfy { $0.map(\.metric) == ["score.mean"] })
+        let mean = (perSeed[0][0].difference + perSeed[1][0].difference) / 2
+        let summary = r.out.split(separator: "\n").last { $0.hasPrefix("score.mean ") }.map(String.init) ?? ""
+        #expect(summary.contains(String(format: "%.4f", mean)), "\(summary) vs \(mean)")
+        // Refused: one seed, a seed that is not a number, --seeds without --in.
+        for bad in [["--seeds", "0"], ["--seeds", "0,x"], ["--seeds", "0,0"]] {
+            let refused = try CLITests.sift(["compare", "--in", store.root.path, "candidates=1", "candidates=3"] + bad)
+            #expect(refused.status != 0 && refused.err.contains("--seeds"), "\(bad): \(refused.err)")
+        }
+        let noIn = try CLITests.sift(["compare", store.folder(cells[0].id).path, store.folder(cells[1].id).path, "--seeds", "0,1"])
+        #expect(noIn.status != 0 && noIn.err.contains("--seeds needs --in"), "\(noIn.err)")
+    }
 }
