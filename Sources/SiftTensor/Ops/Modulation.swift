@@ -17,20 +17,33 @@ extension Tensor {
             }
         }
         return Tensor(values, shape: x.shape).recording([x, shift, scale]) { g in
+            // Pointers, not `tensor.data[i]`: a class property read per element costs more than the arithmetic.
             if x.requiresGrad {
-                x.accumulateGrad([Float].filled(x.count) { dx in
-                    for i in 0..<n { for j in 0..<t { for k in 0..<d {
-                        dx[(i * t + j) * d + k] = g[(i * t + j) * d + k] * (1 + scale.data[i * d + k])
-                    } } }
+                x.accumulateGrad(withPointers(g, scale.data) { pg, ps in
+                    [Float].filled(x.count) { dx in
+                        for i in 0..<n { for j in 0..<t {
+                            let row = (i * t + j) * d
+                            for k in 0..<d { dx[row + k] = pg[row + k] * (1 + ps[i * d + k]) }
+                        } }
+                    }
                 })
             }
             if shift.requiresGrad || scale.requiresGrad {
                 var gShift = [Float](repeating: 0, count: n * d), gScale = gShift
-                for i in 0..<n { for j in 0..<t { for k in 0..<d {
-                    let gv = g[(i * t + j) * d + k]
-                    gShift[i * d + k] += gv
-                    gScale[i * d + k] += gv * x.data[(i * t + j) * d + k]
-                } } }
+                withPointers(g, x.data) { pg, px in
+                    gShift.withUnsafeMutableBufferPointer { gs in
+                        gScale.withUnsafeMutableBufferPointer { gc in
+                            for i in 0..<n { for j in 0..<t {
+                                let row = (i * t + j) * d
+                                for k in 0..<d {
+                                    let gv = pg[row + k]
+                                    gs[i * d + k] += gv
+                                    gc[i * d + k] += gv * px[row + k]
+                                }
+                            } }
+                        }
+                    }
+                }
                 shift.accumulateGrad(gShift)
                 scale.accumulateGrad(gScale)
             }
@@ -54,17 +67,25 @@ extension Tensor {
         return Tensor(values, shape: x.shape).recording([x, gate, y]) { g in
             x.accumulateGrad(g)
             if y.requiresGrad {
-                y.accumulateGrad([Float].filled(y.count) { dy in
-                    for i in 0..<n { for j in 0..<t { for k in 0..<d {
-                        dy[(i * t + j) * d + k] = g[(i * t + j) * d + k] * gate.data[i * d + k]
-                    } } }
+                y.accumulateGrad(withPointers(g, gate.data) { pg, pgate in
+                    [Float].filled(y.count) { dy in
+                        for i in 0..<n { for j in 0..<t {
+                            let row = (i * t + j) * d
+                            for k in 0..<d { dy[row + k] = pg[row + k] * pgate[i * d + k] }
+                        } }
+                    }
                 })
             }
             if gate.requiresGrad {
                 var gg = [Float](repeating: 0, count: n * d)
-                for i in 0..<n { for j in 0..<t { for k in 0..<d {
-                    gg[i * d + k] += g[(i * t + j) * d + k] * y.data[(i * t + j) * d + k]
-                } } }
+                withPointers(g, y.data) { pg, py in
+                    gg.withUnsafeMutableBufferPointer { pgg in
+                        for i in 0..<n { for j in 0..<t {
+                            let row = (i * t + j) * d
+                            for k in 0..<d { pgg[i * d + k] += pg[row + k] * py[row + k] }
+                        } }
+                    }
+                }
                 gate.accumulateGrad(gg)
             }
         }
