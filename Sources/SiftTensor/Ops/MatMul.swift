@@ -71,21 +71,32 @@ extension Tensor {
         }
     }
 
+    /// Row count from which ``linear(_:weight:bias:)`` packs the weights instead of calling BLAS.
+    static let packedRows = 16
+
     /// A fully connected layer `x · Wᵀ + bias` over the last axis, as PyTorch's `nn.Linear`:
     /// `x` `[..., in]`, `weight` `[out, in]`, `bias` `[out]`; result `[..., out]`.
-    /// The bias is written into the output before the product (one GEMM with beta = 1).
+    /// From ``packedRows`` rows on, the product runs on ``PackedLinear`` (packed once per call),
+    /// below on ``BLAS/linear``; both give the same bits (`PackedLinearTests`).
     public static func linear(_ x: Tensor, weight: Tensor, bias: Tensor?) -> Tensor {
         precondition(weight.rank == 2 && x.shape.last == weight.shape[1],
                      "linear: input \(x.shape) does not fit weight \(weight.shape)")
         let (outF, inF) = (weight.shape[0], weight.shape[1])
         if let bias { precondition(bias.shape == [outF], "linear: bias \(bias.shape) for \(outF) outputs") }
         let rows = inF == 0 ? 0 : x.count / inF
-        let values = withPointers(x.data, weight.data) { px, pw in
-            [Float].filled(rows * outF) { pc in
-                if let bias {
-                    withPointers(bias.data) { BLAS.linear(px, rows: rows, weight: pw, bias: $0, inFeatures: inF, outFeatures: outF, out: pc) }
-                } else {
-                    BLAS.linear(px, rows: rows, weight: pw, bias: nil, inFeatures: inF, outFeatures: outF, out: pc)
+        let values: [Float]
+        if rows >= packedRows && inF > 0 {
+            // Packing the weights costs one pass over them, against `rows` passes for the product.
+            let layer = PackedLinear(weight: weight.data, bias: bias?.data, inFeatures: inF, outFeatures: outF)
+            values = withPointers(x.data) { px in [Float].filled(rows * outF) { layer.apply(px, rows: rows, out: $0) } }
+        } else {
+            values = withPointers(x.data, weight.data) { px, pw in
+                [Float].filled(rows * outF) { pc in
+                    if let bias {
+                        withPointers(bias.data) { BLAS.linear(px, rows: rows, weight: pw, bias: $0, inFeatures: inF, outFeatures: outF, out: pc) }
+                    } else {
+                        BLAS.linear(px, rows: rows, weight: pw, bias: nil, inFeatures: inF, outFeatures: outF, out: pc)
+                    }
                 }
             }
         }
