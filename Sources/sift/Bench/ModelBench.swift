@@ -28,16 +28,12 @@ struct ModelBench: ParsableCommand {
         var table = TextTable(["model", "MFLOP/fwd", "batch", "NFE/s", "GFLOP/s", "train s/step (b64)", "train samples/s"])
         for config in configs {
             let model = SiT(config, seed: 1)
-            randomise(model)
+            Self.randomise(model)
             if !trainOnly {
                 for b in batchSizes {
-                    let x = Philox(seed: 2).normalTensor([b, 1, 28, 28])
-                    let t = Philox(seed: 3).uniforms(b), y = (0..<b).map { $0 % 11 }
-                    let fused = SiTInference(model: model)
-                    let s = Timing.median(seconds: options.seconds) { _ = fused(x, t: t, labels: y) }
-                    let nfe = Double(b) / s
+                    let (nfe, fused, input) = Self.inference(model, batch: b, seconds: options.seconds)
                     table.add([config.name, fmt(Double(config.forwardFLOPs) / 1e6), "\(b)", fmt(nfe), fmt(nfe * Double(config.forwardFLOPs) / 1e9), "", ""])
-                    if breakdown { printStages(of: fused, config: config, batch: b, x: x, t: t, y: y) }
+                    if breakdown { printStages(of: fused, config: config, batch: b, x: input.x, t: input.t, y: input.y) }
                 }
             }
             if inferenceOnly { continue }
@@ -45,6 +41,16 @@ struct ModelBench: ParsableCommand {
             table.add([config.name, fmt(Double(config.forwardFLOPs) / 1e6), "64", "", "", fmt(step, 3), fmt(64 / step)])
         }
         print(table.render())
+    }
+
+    /// NFE/s of the fused inference pass of `model` at `batch` (median over ≥ `seconds`), with
+    /// the pass and its random input.
+    static func inference(_ model: SiT, batch b: Int, seconds: Double) -> (nfe: Double, pass: SiTInference, input: (x: Tensor, t: [Float], y: [Int])) {
+        let x = Philox(seed: 2).normalTensor([b, 1, 28, 28])
+        let t = Philox(seed: 3).uniforms(b), y = (0..<b).map { $0 % 11 }
+        let fused = SiTInference(model: model)
+        let s = Timing.median(seconds: seconds) { _ = fused(x, t: t, labels: y) }
+        return (Double(b) / s, fused, (x, t, y))
     }
 
     /// Where a fused forward pass spends its time, per stage (summed over the blocks).
@@ -59,7 +65,7 @@ struct ModelBench: ParsableCommand {
     }
 
     /// Gives every parameter non-zero values so no work is skipped or trivially zero.
-    func randomise(_ model: SiT) {
+    static func randomise(_ model: SiT) {
         for (i, (_, t)) in model.namedParameters.enumerated() {
             t.data = Philox(seed: 9, stream: UInt64(i)).normals(t.count).map { $0 * 0.02 }
         }
