@@ -8,9 +8,9 @@
 /// - S·V (column-major NN with M·N·K ≤ 10⁶, so the "small matrix" kernel): the same for every
 ///   block of 16 output columns; the last hd mod 16 columns, when there are at most 8 of them and
 ///   at least 32 tokens, as 16 lane sums (lane l takes the tokens ≡ l mod 16) reduced by the
-///   kernel's shuffle tree (``reduceInGroupsOfFour(_:)``; ``reduceByHalves(_:)`` for outputs
-///   outside its 4×4 blocks, past the last multiple of 4 in both rows and columns), and
-///   otherwise sequentially.
+///   kernel's shuffle tree (pairs within groups of four lanes, then the group sums pairwise; lane
+///   halves 16 → 8 → 4 → 2 → 1 for outputs outside its 4×4 blocks, past the last multiple of 4 in
+///   both rows and columns), and otherwise sequentially (``tailColumns``).
 /// Shapes outside that (``supports(tokens:headDim:)`` is false) keep the BLAS path.
 public enum FusedAttentionKernel: SIMD16Kernel {
     /// Whether the fused kernel reproduces the BLAS path for `tokens` × `headDim` heads.
@@ -109,13 +109,13 @@ public enum FusedAttentionKernel: SIMD16Kernel {
     static func weightedValues(scores: UnsafePointer<Float>, v: UnsafePointer<Float>, ld: Int,
                                out: UnsafeMutablePointer<Float>, ldo: Int, tailT: UnsafeMutablePointer<Float>,
                                t: Int, tp: Int, hd: Int) {
-        let vectors = hd / 16
+        let vectors = hd / 16, pairedVectors = vectors & ~1
         var i = 0
         // Two rows by two value vectors per step: 2 loads and 2 broadcasts feed 4 FMAs.
         while i + 2 <= t {
             let p0 = scores + i * tp, p1 = p0 + tp
             var cv = 0
-            while cv + 2 <= vectors {
+            while cv < pairedVectors {
                 var a00 = F16(), a01 = F16(), a10 = F16(), a11 = F16()
                 let vb = v + cv * 16
                 for j in 0..<t {
@@ -128,14 +128,28 @@ public enum FusedAttentionKernel: SIMD16Kernel {
                 store(a00, o0); store(a01, o0 + 16); store(a10, o1); store(a11, o1 + 16)
                 cv += 2
             }
-            if cv < vectors {
-                valueVector(weights: p0, v: v + cv * 16, ld: ld, out: out + i * ldo + cv * 16, t: t)
-                valueVector(weights: p1, v: v + cv * 16, ld: ld, out: out + (i + 1) * ldo + cv * 16, t: t)
-            }
             i += 2
         }
         if i < t {
-            for cv in 0..<vectors { valueVector(weights: scores + i * tp, v: v + cv * 16, ld: ld, out: out + i * ldo + cv * 16, t: t) }
+            for cv in 0..<pairedVectors { valueVector(weights: scores + i * tp, v: v + cv * 16, ld: ld, out: out + i * ldo + cv * 16, t: t) }
+        }
+        // An odd last value vector: four rows at a time, so four independent chains hide the FMA latency.
+        if vectors > pairedVectors {
+            let vb = v + pairedVectors * 16
+            var r = 0
+            while r + 4 <= t {
+                let p0 = scores + r * tp, p1 = p0 + tp, p2 = p1 + tp, p3 = p2 + tp
+                var a0 = F16(), a1 = F16(), a2 = F16(), a3 = F16()
+                for j in 0..<t {
+                    let vr = load(vb + j * ld)
+                    a0 = a0.addingProduct(F16(repeating: p0[j]), vr); a1 = a1.addingProduct(F16(repeating: p1[j]), vr)
+                    a2 = a2.addingProduct(F16(repeating: p2[j]), vr); a3 = a3.addingProduct(F16(repeating: p3[j]), vr)
+                }
+                let o = out + r * ldo + pairedVectors * 16
+                store(a0, o); store(a1, o + ldo); store(a2, o + 2 * ldo); store(a3, o + 3 * ldo)
+                r += 4
+            }
+            for rest in r..<t { valueVector(weights: scores + rest * tp, v: vb, ld: ld, out: out + rest * ldo + pairedVectors * 16, t: t) }
         }
         let first = vectors * 16, tail = hd - first
         guard tail > 0 else { return }
@@ -150,24 +164,54 @@ public enum FusedAttentionKernel: SIMD16Kernel {
             }
             return
         }
-        // OpenBLAS's "dot-like" path for at most 8 trailing columns: lanes over tokens, then a tree.
-        for c in 0..<tail {
-            let row = tailT + c * tp
-            for j in 0..<t { row[j] = v[j * ld + first + c] }
-            for j in t..<tp { row[j] = 0 }
+        tailColumns(scores: scores, v: v + first, ld: ld, out: out + first, ldo: ldo, staged: tailT,
+                    t: t, tp: tp, tail: tail, groupedColumns: (hd & ~3) - first)
+    }
+
+    /// OpenBLAS's "dot-like" path for the last `tail` ≤ 8 columns: column c of row r is 16 lane
+    /// sums (lane l takes the tokens ≡ l mod 16, one FMA per token in order, the padded tokens
+    /// adding 0·0), reduced inside the kernel's 4×4 blocks (columns below `groupedColumns`, or any
+    /// of the first t & ~3 rows) by its unpack/shuffle tree — adjacent pairs within each group of
+    /// four lanes, then the four group sums pairwise — and outside them as `_mm512_reduce_add_ps`
+    /// (as GCC builds it): lane halves added, 16 → 8 → 4 → 2 → 1.
+    /// Computed with the columns across the lanes of an 8-float vector: lane sum l of every column
+    /// at once (`sums[l]`), then the same trees on those vectors, so each column gets the bits of
+    /// its own 16-lane form. `staged` holds the tail of v, `[tp, 8]`, zero past `tail` and `t`.
+    @inline(__always)
+    static func tailColumns(scores: UnsafePointer<Float>, v: UnsafePointer<Float>, ld: Int,
+                            out: UnsafeMutablePointer<Float>, ldo: Int, staged: UnsafeMutablePointer<Float>,
+                            t: Int, tp: Int, tail: Int, groupedColumns: Int) {
+        typealias F8 = SIMD8<Float>
+        for j in 0..<tp {
+            let row = staged + j * 8
+            for c in 0..<8 { row[c] = j < t && c < tail ? v[j * ld + c] : 0 }
         }
-        // The 4×4-blocked part of the output reduces by groups of four, the rest by halves.
-        let groupedColumns = hd & ~3, groupedRows = t & ~3
+        let groupedRows = t & ~3
+        var halvesLanes = SIMDMask<SIMD8<Int32>>()
+        for c in 0..<8 { halvesLanes[c] = c >= groupedColumns }
+        withUnsafeTemporaryAllocation(of: F8.self, capacity: 16) { buffer in
+        let sums = buffer.baseAddress!
         for r in 0..<t {
             let weights = scores + r * tp
-            for c in 0..<tail {
-                var lanes = F16()
-                for chunk in stride(from: 0, to: tp, by: 16) {
-                    lanes = lanes.addingProduct(load(weights + chunk), load(tailT + c * tp + chunk))
+            for l in 0..<16 { sums[l] = F8() }
+            for chunk in stride(from: 0, to: tp, by: 16) {
+                for l in 0..<16 {
+                    let j = chunk + l
+                    sums[l] = sums[l].addingProduct(F8(repeating: weights[j]), UnsafeRawPointer(staged + j * 8).loadUnaligned(as: F8.self))
                 }
-                let grouped = first + c < groupedColumns || r < groupedRows
-                out[r * ldo + first + c] = grouped ? reduceInGroupsOfFour(lanes) : reduceByHalves(lanes)
             }
+            let a = sums
+            let g0 = (a[0] + a[1]) + (a[2] + a[3]), g1 = (a[4] + a[5]) + (a[6] + a[7])
+            let g2 = (a[8] + a[9]) + (a[10] + a[11]), g3 = (a[12] + a[13]) + (a[14] + a[15])
+            var result = (g0 + g1) + (g2 + g3)
+            if r >= groupedRows {
+                let h0 = a[0] + a[8], h1 = a[1] + a[9], h2 = a[2] + a[10], h3 = a[3] + a[11]
+                let h4 = a[4] + a[12], h5 = a[5] + a[13], h6 = a[6] + a[14], h7 = a[7] + a[15]
+                let q0 = h0 + h4, q1 = h1 + h5, q2 = h2 + h6, q3 = h3 + h7
+                result.replace(with: (q0 + q2) + (q1 + q3), where: halvesLanes)
+            }
+            for c in 0..<tail { out[r * ldo + c] = result[c] }
+        }
         }
     }
 
@@ -179,24 +223,4 @@ public enum FusedAttentionKernel: SIMD16Kernel {
         for j in 0..<t { acc = acc.addingProduct(F16(repeating: weights[j]), load(v + j * ld)) }
         store(acc, out)
     }
-
-    // MARK: - The kernel's reductions of 16 lanes
-
-    /// The unpack/shuffle tree of OpenBLAS's 4-row reduction: adjacent pairs within each group of
-    /// four lanes, then the four group sums pairwise.
-    @inline(__always)
-    static func reduceInGroupsOfFour(_ a: F16) -> Float {
-        let g0 = (a[0] + a[1]) + (a[2] + a[3]), g1 = (a[4] + a[5]) + (a[6] + a[7])
-        let g2 = (a[8] + a[9]) + (a[10] + a[11]), g3 = (a[12] + a[13]) + (a[14] + a[15])
-        return (g0 + g1) + (g2 + g3)
-    }
-
-    /// `_mm512_reduce_add_ps` as GCC builds it: halves added lane by lane, 16 → 8 → 4 → 2 → 1.
-    @inline(__always)
-    static func reduceByHalves(_ a: F16) -> Float {
-        let h = a.lowHalf + a.highHalf
-        let q = h.lowHalf + h.highHalf
-        return (q[0] + q[2]) + (q[1] + q[3])
-    }
-
 }
