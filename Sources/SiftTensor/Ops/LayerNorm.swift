@@ -40,35 +40,47 @@ extension Tensor {
         var inputs = [self]
         if let weight { inputs.append(weight) }
         if let bias { inputs.append(bias) }
-        return Tensor(values, shape: shape).recording(inputs) { [self] g in
-            if let weight, weight.requiresGrad {
-                var gw = [Float](repeating: 0, count: d)
-                for r in 0..<rows { for i in 0..<d { gw[i] += g[r * d + i] * xhat[r * d + i] } }
-                weight.accumulateGrad(gw)
-            }
-            if let bias, bias.requiresGrad {
-                var gb = [Float](repeating: 0, count: d)
-                for r in 0..<rows { for i in 0..<d { gb[i] += g[r * d + i] } }
-                bias.accumulateGrad(gb)
-            }
-            guard self.requiresGrad else { return }
-            // dx = invStd · (ĝ − mean(ĝ) − x̂·mean(ĝ⊙x̂)), ĝ = g ⊙ weight
-            let grad = [Float].filled(count) { dst in
-                for r in 0..<rows {
-                    let o = r * d
-                    var m1: Float = 0, m2: Float = 0
-                    for i in 0..<d {
-                        let gh = g[o + i] * (w?[i] ?? 1)
-                        m1 += gh; m2 += gh * xhat[o + i]
+        return Tensor(values, shape: shape).recording(inputs) { [self, xhat, invStd] g in
+            // Raw pointers in the loops: the captured arrays read element by element cost more than the arithmetic.
+            withPointers(g, xhat) { pg, px in
+                if let weight, weight.requiresGrad {
+                    var gw = [Float](repeating: 0, count: d)
+                    gw.withUnsafeMutableBufferPointer { gwp in
+                        for r in 0..<rows { for i in 0..<d { gwp[i] += pg[r * d + i] * px[r * d + i] } }
                     }
-                    m1 /= Float(d); m2 /= Float(d)
-                    for i in 0..<d {
-                        let gh = g[o + i] * (w?[i] ?? 1)
-                        dst[o + i] = invStd[r] * (gh - m1 - xhat[o + i] * m2)
+                    weight.accumulateGrad(gw)
+                }
+                if let bias, bias.requiresGrad {
+                    var gb = [Float](repeating: 0, count: d)
+                    gb.withUnsafeMutableBufferPointer { gbp in
+                        for r in 0..<rows { for i in 0..<d { gbp[i] += pg[r * d + i] } }
+                    }
+                    bias.accumulateGrad(gb)
+                }
+                guard self.requiresGrad else { return }
+                // dx = invStd · (ĝ − mean(ĝ) − x̂·mean(ĝ⊙x̂)), ĝ = g ⊙ weight; rows are independent.
+                let grad = withPointers(invStd) { pinv in
+                    [Float].filled(count) { dst in
+                        let out = SharedPointer(dst), gs = SharedConstPointer(pg), xs = SharedConstPointer(px), invs = SharedConstPointer(pinv)
+                        parallelChunks(rows, minChunk: Swift.max(1, 16_384 / Swift.max(d, 1))) { range in
+                            for r in range {
+                                let o = r * d
+                                var m1: Float = 0, m2: Float = 0
+                                for i in 0..<d {
+                                    let gh = gs.base[o + i] * (w?[i] ?? 1)
+                                    m1 += gh; m2 += gh * xs.base[o + i]
+                                }
+                                m1 /= Float(d); m2 /= Float(d)
+                                for i in 0..<d {
+                                    let gh = gs.base[o + i] * (w?[i] ?? 1)
+                                    out.base[o + i] = invs.base[r] * (gh - m1 - xs.base[o + i] * m2)
+                                }
+                            }
+                        }
                     }
                 }
+                self.accumulateGrad(grad)
             }
-            self.accumulateGrad(grad)
         }
     }
 }
