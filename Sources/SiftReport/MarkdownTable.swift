@@ -1,5 +1,4 @@
 import Foundation
-import SiftUtilities
 
 /// A Markdown table of an experiment's summary: its axes, NFE per sample and chosen metric
 /// columns, each value with its 95 % interval where the cell has one (`v [low, high]`).
@@ -40,14 +39,12 @@ public enum MarkdownTable {
             cells.append("\(group.count)")
             cells.append(Report.number(group[0]["ledger.nfe_per_sample"]).map { String(format: "%.0f", $0) } ?? "")
             for c in columns {
-                let values = group.compactMap { Report.number($0[c]) }
-                if values.count == group.count, let t = StudentT.meanInterval(values) {
-                    cells.append(format(t.mean, low: t.low, high: t.high, digits: digits))
-                } else if group.count == 1, let v = values.first {
-                    cells.append(format(v, low: Report.number(group[0]["\(c).ci_low"]), high: Report.number(group[0]["\(c).ci_high"]), digits: digits))
-                } else {
-                    cells.append("—")
+                // The plotted point's rule (Report.point): mean and t-interval over seeds, or the lone cell's bootstrap interval.
+                guard group.allSatisfy({ Report.number($0[c]) != nil && Report.number($0["ledger.nfe_per_sample"]) != nil }) else {
+                    cells.append("—"); continue
                 }
+                let point = Report.point(group, x: "ledger.nfe_per_sample", metric: c)
+                cells.append(format(point.y, low: point.detail.low, high: point.detail.high, digits: digits))
             }
             lines.append("| " + cells.joined(separator: " | ") + " |")
         }
