@@ -25,6 +25,13 @@ deps:
 	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $$missing; \
 	fi
 	@command -v $(SWIFT) >/dev/null || { echo "error: Swift 6 toolchain not found (looked for '$(SWIFT)' on PATH)"; exit 1; }
+	@# The worker tests and adapters (adapters/python) need python3 with NumPy.
+	@python3 -c "import numpy" 2>/dev/null || { \
+	  echo "Installing python3 and NumPy (Debian python3-numpy) for the worker adapters"; \
+	  { $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get update -q && \
+	    $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends python3 python3-numpy; } || true; \
+	  python3 -c "import numpy" 2>/dev/null || python3 -m pip install --quiet numpy; \
+	  python3 -c "import numpy" || { echo "error: python3 with NumPy is needed for the worker tests"; exit 1; }; }
 
 # A one-node Slurm cluster on this machine for the Slurm tests (installs slurm-wlm and munge when
 # missing; needs root or passwordless sudo). Without them the Slurm tests skip, except under CI.
@@ -65,6 +72,7 @@ test: deps slurm
 	$(SWIFT) build --build-tests $(TEST_FLAGS)
 	OPENBLAS_CORETYPE=$(BLAS_CORE) OPENBLAS_THREAD_TIMEOUT=$${OPENBLAS_THREAD_TIMEOUT:-20} \
 	  $(SWIFT) test --skip-build --no-parallel $(TEST_FLAGS)
+	cd adapters/python && python3 -m unittest discover -s tests
 
 # Sift against PyTorch on the same SiT configurations, interleaved (optional: needs `pip install torch`).
 bench-torch: build

@@ -47,13 +47,15 @@ let libraries: [Target] = [
     .target(name: "SiftTensor", dependencies: ["COpenBLAS"], swiftSettings: optimised),
     .target(name: "SiftNN", dependencies: ["SiftTensor", "SiftUtilities"], swiftSettings: optimised),
     .target(name: "SiftData", dependencies: ["SiftTensor", "SiftUtilities", "CPNG", "CZlib"], swiftSettings: optimised),
-    .target(name: "SiftModels", dependencies: ["SiftTensor", "SiftNN", "SiftData", "SiftUtilities"], swiftSettings: optimised),
+    // The external worker protocol (docs/WORKER-PROTOCOL.md): child processes that serve velocities and scores.
+    .target(name: "SiftWorker", dependencies: ["SiftNN", "SiftUtilities"], swiftSettings: optimised),
+    .target(name: "SiftModels", dependencies: ["SiftTensor", "SiftNN", "SiftData", "SiftUtilities", "SiftWorker"], swiftSettings: optimised),
     .target(name: "SiftMetrics", dependencies: ["SiftTensor", "SiftUtilities"], swiftSettings: optimised),
-    .target(name: "SiftSearch", dependencies: ["SiftTensor", "SiftNN", "SiftData", "SiftModels", "SiftMetrics", "SiftUtilities"], swiftSettings: optimised),
+    .target(name: "SiftSearch", dependencies: ["SiftTensor", "SiftNN", "SiftData", "SiftModels", "SiftMetrics", "SiftUtilities", "SiftWorker"], swiftSettings: optimised),
     .target(name: "SiftReport", dependencies: ["SiftUtilities", .product(name: "Yams", package: "Yams")], swiftSettings: optimised),
     .target(
         name: "SiftExperiments",
-        dependencies: ["SiftTensor", "SiftData", "SiftModels", "SiftMetrics", "SiftSearch", "SiftUtilities", .product(name: "Yams", package: "Yams")],
+        dependencies: ["SiftTensor", "SiftData", "SiftModels", "SiftMetrics", "SiftSearch", "SiftUtilities", "SiftWorker", .product(name: "Yams", package: "Yams")],
         swiftSettings: optimised),
 ]
 
@@ -69,7 +71,7 @@ let executables: [Target] = [
         name: "sift",
         dependencies: [
             "SiftUtilities", "SiftTensor", "SiftNN", "SiftData", "SiftModels", "SiftMetrics", "SiftSearch", "SiftExperiments", "SiftReport",
-            "COpenBLAS",  // the GEMM bench times cblas_sgemm itself
+            "SiftWorker", "COpenBLAS",  // the GEMM bench times cblas_sgemm itself
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Yams", package: "Yams"),
         ],
@@ -83,6 +85,7 @@ let tests: [Target] = [
     .testTarget(name: "SiftTensorTests", dependencies: ["SiftTensor"]),
     .testTarget(name: "SiftNNTests", dependencies: ["SiftNN"]),
     .testTarget(name: "SiftDataTests", dependencies: ["SiftData"]),
+    .testTarget(name: "SiftWorkerTests", dependencies: ["SiftWorker", "SiftNN"]),
     .testTarget(name: "SiftModelsTests", dependencies: ["SiftModels"]),
     .testTarget(name: "SiftMetricsTests", dependencies: ["SiftMetrics", "SiftUtilities"]),
     .testTarget(name: "SiftSearchTests", dependencies: ["SiftSearch", "SiftUtilities"]),
@@ -99,6 +102,7 @@ let package = Package(
         .library(name: "SiftTensor", targets: ["SiftTensor"]),
         .library(name: "SiftNN", targets: ["SiftNN"]),
         .library(name: "SiftData", targets: ["SiftData"]),
+        .library(name: "SiftWorker", targets: ["SiftWorker"]),
         .library(name: "SiftModels", targets: ["SiftModels"]),
         .library(name: "SiftMetrics", targets: ["SiftMetrics"]),
         .library(name: "SiftSearch", targets: ["SiftSearch"]),

@@ -4,11 +4,12 @@ import SiftModels
 import SiftSearch
 import SiftTensor
 import SiftUtilities
+import SiftWorker
 
 /// One fully resolved cell of an experiment: every setting with its default filled in.
 public struct CellConfig: Equatable, Sendable {
     public static let topKeys = ["name", "description", "seed", "model", "sampler", "samples", "verifier", "algorithm", "metrics", "held_out",
-                                 "bootstrap", "replicates", "launcher", "grid", "zip"]
+                                 "bootstrap", "replicates", "launcher", "workers", "grid", "zip"]
     public static let metricNames = ["fid", "is", "kid", "precision", "recall", "class_fid"]
 
     public var name: String
@@ -30,6 +31,10 @@ public struct CellConfig: Equatable, Sendable {
     public var bootstrap: BootstrapOptions
     /// How `--launcher slurm` submits the cells (`launcher:`). Not part of the cell id.
     public var launcher: SlurmSettings
+    /// How external workers are run (`workers: {batch, timeout}`). Not part of the cell id.
+    public var workers: WorkerSettings
+    /// The weights hash of each external worker the cell names, by command (part of the cell id).
+    public var workerWeights: [String: String] = [:]
 
     /// Reads a cell from its expanded tree (no `grid`/`zip` left), validating every key.
     public init(tree: ConfigTree) throws {
@@ -39,7 +44,11 @@ public struct CellConfig: Equatable, Sendable {
         if let problem = Self.folderNameProblem(name) { throw ConfigError(top.raw("name")!.origin, "'name': \(problem)") }
         description = try top.string("description", default: "")
         seed = UInt64(try top.int("seed", default: 0, minimum: 0))
-        model = try top.requiredString("model")
+        workers = try Self.readWorkerSettings(try top.section("workers"))
+        WorkerCatalog.shared.settings = workers
+        guard let modelValue = top.raw("model") else { throw ConfigError(tree.origin, "missing key 'model'") }
+        model = try Self.nameOrWorker(modelValue, key: "model").0
+        if model.isEmpty { throw ConfigError(modelValue.origin, "'model' must not be empty") }
 
         let s = try top.section("sampler")
         try s.onlyKeys(["solver", "final_steps", "search_steps", "guidance"])
@@ -82,6 +91,7 @@ public struct CellConfig: Equatable, Sendable {
         bootstrap = try Self.readBootstrap(try top.section("bootstrap"))
         launcher = try SlurmSettings(try top.section("launcher"))
         try checkAlgorithm(tree: tree, section: algorithmSection)
+        workerWeights = try describeWorkers(top, tree: tree)
     }
 
     /// Why `name` cannot name the experiment's results folder (nil when it can): a plain folder
@@ -102,7 +112,7 @@ public struct CellConfig: Equatable, Sendable {
         let setup = SearchSetup(solver: sampler.solver, verifierNeedsEarlyPrediction: traits.needsEarlyPrediction,
                                 verifierIsPoolRelative: traits.isPoolRelative,
                                 recordsEarlyPrediction: try heldOut.contains { try VerifierFactory.traits(spec: $0).needsEarlyPrediction },
-                                verifierName: verifier)
+                                verifierName: verifier, modelIsExternal: modelWorkerCommand != nil)
         do { try algorithm.check(setup) } catch { throw Self.positioned(error, tree: tree, section: section) }
     }
 
@@ -127,7 +137,7 @@ public struct CellConfig: Equatable, Sendable {
 
     /// `held_out: [clf-mlp, self-similarity, …]`: distinct single per-sample verifiers.
     static func readHeldOut(_ top: ConfigReader) throws -> [String] {
-        let list = try top.strings("held_out") ?? []
+        let list = try namesOrWorkers(top, "held_out") ?? []
         for (name, origin) in list {
             do { try VerifierFactory.validatePerSample(name) } catch { throw ConfigError(origin, "'held_out': \(error)") }
         }
@@ -143,11 +153,13 @@ public struct CellConfig: Equatable, Sendable {
         let spec: String
         switch value {
         case .scalar(let s, _, _): spec = s
+        case .map where value.entries?.contains(where: { $0.key == "worker" }) == true:
+            spec = try nameOrWorker(value, key: "verifier").0
         case .map:
             let v = try ConfigReader(value, path: "verifier")
             try v.onlyKeys(["ensemble", "members", "weights"])
             let rule = try v.choice("ensemble", default: "mean-rank", from: EnsembleRule.allCases.map(\.rawValue))
-            guard let members = try v.strings("members"), !members.isEmpty else { throw ConfigError(value.origin, "'verifier.members' must list the ensemble's verifiers") }
+            guard let members = try namesOrWorkers(v, "members"), !members.isEmpty else { throw ConfigError(value.origin, "'verifier.members' must list the ensemble's verifiers") }
             let weights = try v.strings("weights")?.map { s, o -> Double in
                 guard let w = Double(s) else { throw ConfigError(o, "'verifier.weights' must hold numbers, got '\(s)'") }
                 return w
@@ -192,6 +204,8 @@ public struct CellConfig: Equatable, Sendable {
         ]
         // Only when set, so that cells without held-out verifiers keep their ids.
         if !heldOut.isEmpty { object["held_out"] = heldOut.map(Self.canonicalVerifier).sorted() }
+        // Only with external workers: the hash of the weights file each names.
+        if !workerWeights.isEmpty { object["workers"] = workerWeights }
         let data = try! JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
         return String(decoding: data, as: UTF8.self)
     }
@@ -207,7 +221,7 @@ public struct CellConfig: Equatable, Sendable {
     public var yaml: String {
         var lines = ["name: \(name)"]
         if !description.isEmpty { lines.append("description: \(ConfigTree.quote(description))") }
-        lines += ["seed: \(seed)", "model: \(model)", "sampler:", "  solver: \(sampler.solver.rawValue)", "  final_steps: \(sampler.finalSteps)",
+        lines += ["seed: \(seed)", "model: \(modelWorkerCommand == nil ? model : ConfigTree.quote(model))", "sampler:", "  solver: \(sampler.solver.rawValue)", "  final_steps: \(sampler.finalSteps)",
                   "  search_steps: \(sampler.searchSteps)", "  guidance: \(sampler.guidance)", "samples:", "  per_class: \(perClass)",
                   "  classes: [\(classes.map(String.init).joined(separator: ", "))]", "verifier: \(ConfigTree.quote(verifier))", "algorithm:"]
         lines += algorithm.canonicalObject.sorted { $0.key == "kind" || ($1.key != "kind" && $0.key < $1.key) }.map { "  \($0.key): \(AlgorithmConfig.text(of: $0.value))" }

@@ -129,7 +129,11 @@ extension ExperimentRunner {
 
     /// Checks the regenerated samples against the record and writes the per-sample data, the
     /// current IS and KID and every interval (search, ledger and provenance kept).
-    func reevaluate(_ cell: ExperimentCell, record old: CellResult, images: Tensor, early: Tensor?, sit: SiT) throws {
+    func reevaluate(_ cell: ExperimentCell, record old: CellResult, images samples: Tensor, early sampleEarly: Tensor?, sit: VelocitySource) throws {
+        // A latent model's samples as images.
+        let shown = try SearchOutcome(algorithm: old.algorithm, budgetName: old.budgetName, budget: old.budget, noSearch: old.noSearch, images: samples,
+                                      early: sampleEarly, chosen: [], trace: [], ledger: Ledger()).decoded(for: sit)
+        let images = shown.images, early = shown.early
         let task = SearchTask(classes: cell.config.classes, perClass: cell.config.perClass)
         let labels = task.slots.map(\.classIndex)
         let reference = try factory.referenceSet()

@@ -1,4 +1,5 @@
 import Foundation
+import SiftWorker
 import Synchronization
 #if canImport(Glibc)
 import Glibc
@@ -39,7 +40,8 @@ public final class CellLock {
 
     /// On SIGINT or SIGTERM: removes the folders of the cells this process holds that are not
     /// finished (their partial files), then dies of the signal as it would have (exit status
-    /// 128 + n). Finished cells and their atomic files are untouched; a rerun resumes.
+    /// 128 + n). Finished cells and their atomic files are untouched; a rerun resumes. External
+    /// workers get SIGTERM first.
     public static func discardUnfinishedOnSignals() {
         for sig in [SIGINT, SIGTERM] {
             signal(sig, SIG_IGN)
@@ -51,6 +53,7 @@ public final class CellLock {
                         try? FileManager.default.removeItem(at: folder)
                     }
                 }
+                WorkerRegistry.shared.terminateAll()
                 signal(sig, SIG_DFL)
                 kill(getpid(), sig)  // process-directed: dispatch threads block signals
             }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SiftTensor
+import SiftWorker
 
 /// `sift`: inference-time scaling of diffusion models, on a CPU.
 @main
@@ -18,7 +19,11 @@ struct Sift: ParsableCommand {
         var command: ParsableCommand
         // Parse errors are usage errors: the message with the usage (exit 64); `--help` exits 0.
         do { command = try parseAsRoot() } catch { exit(withError: error) }
-        do { try command.run() } catch {
+        do {
+            try command.run()
+            WorkerCatalog.shared.stopAll()
+        } catch {
+            WorkerCatalog.shared.stopAll()
             if let clean = error as? CleanExit { exit(withError: clean) }
             FileHandle.standardError.write(Data("Error: \(message(for: error))\n".utf8))
             Foundation.exit(ExitStatus.code(for: error))

@@ -30,7 +30,7 @@ final class GradientRun {
     }
 
     var per: Int { noise.perSample }
-    var model: SiT { context.denoiser.model }
+    var model: SiT { context.denoiser.model! }  // GradientSearch.run refuses a worker's model
 
     /// Optimises `last` steps from each slot's keyed noise, snapshotting after each count in `reported`.
     func optimise(through last: Int, reporting reported: Set<Int>) throws {

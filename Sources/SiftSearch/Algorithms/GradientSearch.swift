@@ -75,6 +75,9 @@ public struct GradientSearch: SearchAlgorithm {
         }
 
         public func check(_ setup: SearchSetup) throws(ParameterError) {
+            if setup.modelIsExternal {
+                throw .setting("model", "gradient search backpropagates through Sift's own SiT; an external worker's model gives no gradients (protocol version 1 has no gradient operation)")
+            }
             if setup.solver == .sde {
                 throw .setting("sampler.solver", "gradient search optimises the initial noise of a deterministic sampler: use euler or heun, not sde")
             }
@@ -102,6 +105,9 @@ public struct GradientSearch: SearchAlgorithm {
     }
 
     public func run(_ task: SearchTask, context: SearchContext) throws -> [SearchOutcome] {
+        guard context.denoiser.model != nil else {
+            throw SearchError.unsupported(algorithm: Self.kind, problem: "it backpropagates through Sift's own SiT, not an external worker's model")
+        }
         let verifier = try context.makeVerifier()
         try check(verifier, context: context)
         guard let differentiable = verifier as? DifferentiableVerifier else {

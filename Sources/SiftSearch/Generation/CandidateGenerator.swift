@@ -32,16 +32,12 @@ public final class CandidateGenerator {
         self.denoiser = denoiser
         self.solver = solver
         self.steps = steps
-        let c = denoiser.model.config
-        noise = GenerationNoise(seed: seed, perSample: c.channels * c.imageSize * c.imageSize)
+        noise = GenerationNoise(seed: seed, perSample: denoiser.sampleShape.reduce(1, *))
         self.batchSize = batchSize
     }
 
     /// Image shape of one sample `[C, H, W]`.
-    public var sampleShape: [Int] {
-        let c = denoiser.model.config
-        return [c.channels, c.imageSize, c.imageSize]
-    }
+    public var sampleShape: [Int] { denoiser.sampleShape }
 
     /// The segment solver on this generator's denoiser, solver, noise and batch size.
     public var segments: SegmentSolver {

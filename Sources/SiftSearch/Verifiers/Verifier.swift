@@ -36,13 +36,18 @@ public struct CandidateBatch {
 public struct VerifierCost: Codable, Equatable, Sendable {
     public var forwardPasses = 0
     public var flops = 0.0
-    public init(forwardPasses: Int = 0, flops: Double = 0) {
+    /// Whether some pass had no known FLOP count (an external worker that does not report it).
+    public var flopsUnknown = false
+    public init(forwardPasses: Int = 0, flops: Double = 0, flopsUnknown: Bool = false) {
         self.forwardPasses = forwardPasses
         self.flops = flops
+        self.flopsUnknown = flopsUnknown
     }
+    /// The flag is not stored: a ledger keeps its own (``Ledger/flopsUnknown``).
+    enum CodingKeys: String, CodingKey { case forwardPasses, flops }
     public var gflops: Double { flops / 1e9 }
     public static func + (a: VerifierCost, b: VerifierCost) -> VerifierCost {
-        VerifierCost(forwardPasses: a.forwardPasses + b.forwardPasses, flops: a.flops + b.flops)
+        VerifierCost(forwardPasses: a.forwardPasses + b.forwardPasses, flops: a.flops + b.flops, flopsUnknown: a.flopsUnknown || b.flopsUnknown)
     }
 }
 

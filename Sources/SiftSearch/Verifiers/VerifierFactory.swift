@@ -1,6 +1,7 @@
 import Foundation
 import SiftData
 import SiftModels
+import SiftWorker
 
 /// Builds verifiers by name, loading each zoo network once.
 ///
@@ -28,9 +29,23 @@ public final class VerifierFactory {
     /// Whether `name` is a self-similarity verifier (`self-similarity` or `self-similarity:<network>`).
     public static func isSelfSimilarity(_ name: String) -> Bool { name == "self-similarity" || name.hasPrefix("self-similarity:") }
 
-    /// Throws unless `name` is a known single verifier (checks names without loading weights).
+    /// Whether `name` is an external worker's verifier, `worker[COMMAND]`.
+    public static func isWorker(_ name: String) -> Bool { workerCommand(name) != nil }
+
+    /// The command of a `worker[COMMAND]` spec (nil for other names).
+    public static func workerCommand(_ name: String) -> String? {
+        guard name.hasPrefix("worker["), name.hasSuffix("]") else { return nil }
+        let command = name.dropFirst("worker[".count).dropLast().trimmingCharacters(in: .whitespaces)
+        return command.isEmpty ? nil : command
+    }
+
+    /// The spec of the worker verifier started with `command`.
+    public static func workerSpec(command: String) -> String { "worker[\(command)]" }
+
+    /// Throws unless `name` is a known single verifier (checks names without loading weights or
+    /// starting workers).
     public static func validate(_ name: String) throws {
-        if names.contains(name) { return }
+        if names.contains(name) || isWorker(name) { return }
         if name.hasPrefix("self-similarity:"), selfSimilarityNetworks.contains(String(name.dropFirst("self-similarity:".count))) { return }
         throw VerifierError.unknownVerifier(name, known: names + selfSimilarityNetworks.map { "self-similarity:\($0)" })
     }
@@ -46,6 +61,11 @@ public final class VerifierFactory {
         if name == "fid-oracle" {
             throw VerifierError.notPerSample("fid-oracle scores a set (FID is already a metric); per-sample verifiers: is-oracle, clf-mlp, clf-vit, self-similarity[:network]")
         }
+    }
+
+    /// The worker commands of the verifier `spec` (its members' for an ensemble).
+    public static func workerCommands(spec: String) throws -> [String] {
+        (try parseEnsemble(spec)?.1 ?? [spec]).compactMap(workerCommand)
     }
 
     /// A zoo classifier, loaded once.
@@ -79,12 +99,13 @@ public final class VerifierFactory {
     public static func networks(spec: String) throws -> [String] {
         let names = try parseEnsemble(spec)?.1 ?? [spec]
         for name in names { try validate(name) }
-        return Array(Set(names.map(networkName))).sorted()
+        return Array(Set(names.filter { !isWorker($0) }.map(networkName))).sorted()
     }
 
     /// A fresh verifier (verifiers carry running state and costs: one per search).
     public func make(_ name: String) throws -> Verifier {
         try Self.validate(name)
+        if let command = Self.workerCommand(name) { return try WorkerVerifier(name: name, client: try WorkerCatalog.shared.client(command)) }
         let net = try network(Self.networkName(name))
         switch name {
         case "fid-oracle": return FIDOracleVerifier(evaluationNetwork: net, reference: try referenceSet().frechet)
@@ -116,6 +137,7 @@ public final class VerifierFactory {
                                   spansSlots: parts.contains(where: \.spansSlots))
         }
         try validate(spec)
+        if isWorker(spec) { return VerifierTraits(needsEarlyPrediction: false, isPoolRelative: false) }
         return VerifierTraits(needsEarlyPrediction: isSelfSimilarity(spec), isPoolRelative: spec == "fid-oracle",
                               spansSlots: spec == "fid-oracle")
     }
@@ -137,7 +159,7 @@ public final class VerifierFactory {
 
     /// `rule(a[:w], b[:w], …)` → (rule, members, weights or nil); nil when `spec` is no ensemble.
     public static func parseEnsemble(_ spec: String) throws -> (EnsembleRule, [String], [Double]?)? {
-        guard let open = spec.firstIndex(of: "(") else { return nil }
+        guard !spec.hasPrefix("worker["), let open = spec.firstIndex(of: "(") else { return nil }
         let ruleName = String(spec[..<open]).trimmingCharacters(in: .whitespaces)
         guard let rule = EnsembleRule(rawValue: ruleName) else {
             throw VerifierError.badEnsemble("unknown rule '\(ruleName)' in '\(spec)'; valid rules: \(EnsembleRule.allCases.map(\.rawValue).joined(separator: ", "))")
@@ -145,7 +167,7 @@ public final class VerifierFactory {
         guard spec.hasSuffix(")") else { throw VerifierError.badEnsemble("'\(spec)' lacks its closing ')'") }
         let inner = spec[spec.index(after: open)..<spec.index(before: spec.endIndex)]
         var members = [String](), weights = [Double]()
-        for part in inner.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) {
+        for part in topLevelParts(inner).map({ $0.trimmingCharacters(in: .whitespaces) }) {
             // A trailing ":number" is a weight; "self-similarity:clf-mlp" is a name.
             if let colon = part.lastIndex(of: ":"), let w = Double(part[part.index(after: colon)...]) {
                 members.append(String(part[..<colon]))
@@ -157,6 +179,23 @@ public final class VerifierFactory {
         }
         guard !members.isEmpty else { throw VerifierError.badEnsemble("'\(spec)' has no members") }
         return (rule, members, weights.allSatisfy { $0 == 1 } ? nil : weights)
+    }
+
+    /// `text` split at the commas outside `worker[…]` brackets (a worker's command may hold commas).
+    static func topLevelParts(_ text: Substring) -> [Substring] {
+        var parts = [Substring](), depth = 0, start = text.startIndex
+        for i in text.indices {
+            switch text[i] {
+            case "[": depth += 1
+            case "]": depth = max(0, depth - 1)
+            case "," where depth == 0:
+                parts.append(text[start..<i])
+                start = text.index(after: i)
+            default: break
+            }
+        }
+        parts.append(text[start...])
+        return parts
     }
 
     /// An ensemble of named members combined by `rule`.

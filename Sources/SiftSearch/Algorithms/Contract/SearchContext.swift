@@ -56,8 +56,13 @@ public final class SearchContext {
     /// Called after each solver batch of candidates with how many were generated (progress).
     public var onGenerated: ((Int) -> Void)?
 
-    public init(model: SiT, settings: SamplingSettings, makeVerifier: @escaping () throws -> Verifier) {
-        denoiser = Denoiser(model: model, guidance: settings.guidance)
+    public convenience init(model: SiT, settings: SamplingSettings, makeVerifier: @escaping () throws -> Verifier) {
+        self.init(source: .sit(model), settings: settings, makeVerifier: makeVerifier)
+    }
+
+    /// A context on any velocity source (a SiT or an external worker's model).
+    public init(source: VelocitySource, settings: SamplingSettings, makeVerifier: @escaping () throws -> Verifier) {
+        denoiser = Denoiser(source: source, guidance: settings.guidance)
         self.settings = settings
         self.makeVerifier = makeVerifier
     }
@@ -72,8 +77,9 @@ public final class SearchContext {
     /// Denoiser passes of generating one candidate with `steps` steps.
     public func passes(steps: Int) -> Int { settings.solver.calls(steps: steps) * denoiser.passesPerCall }
 
-    /// FLOPs of one denoiser pass (one network evaluation of one image).
-    public var flopsPerPass: Int { denoiser.model.config.forwardFLOPs }
+    /// FLOPs of one denoiser pass (one network evaluation of one image); nil when an external
+    /// worker's model does not say (the ledger then records its FLOPs as unknown).
+    public var flopsPerPass: Int? { denoiser.flopsPerPass }
 
     /// Runs `body` and returns its result with the wall seconds it took.
     public func timed<T>(_ body: () throws -> T) rethrows -> (T, Double) { try Self.time(body) }

@@ -6,6 +6,7 @@ public enum SearchEngine {
     /// verifier (not charged to the ledger) when the verifier's scores are absolute.
     public static func run<A: SearchAlgorithm>(_ algorithm: A, task: SearchTask, context: SearchContext) throws -> [SearchOutcome] {
         var outcomes = try algorithm.run(task, context: context)
+        try context.denoiser.checkHealthy()
         try scoreFinalSamples(&outcomes, task: task, context: context)
         return outcomes
     }

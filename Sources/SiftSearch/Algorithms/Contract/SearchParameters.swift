@@ -45,8 +45,11 @@ public struct SearchSetup: Sendable {
     /// Whether the final samples' t = 0.6 predictions must be recorded (a held-out self-similarity).
     public var recordsEarlyPrediction: Bool
     public var verifierName: String
+    /// Whether the model is an external worker's (no autograd forward in Sift).
+    public var modelIsExternal = false
     public init(solver: Solver, verifierNeedsEarlyPrediction: Bool, verifierIsPoolRelative: Bool, recordsEarlyPrediction: Bool,
-                verifierName: String) {
+                verifierName: String, modelIsExternal: Bool = false) {
+        self.modelIsExternal = modelIsExternal
         self.solver = solver
         self.verifierNeedsEarlyPrediction = verifierNeedsEarlyPrediction
         self.verifierIsPoolRelative = verifierIsPoolRelative

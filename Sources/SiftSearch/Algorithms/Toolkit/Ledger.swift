@@ -22,6 +22,9 @@ public struct Ledger: Codable, Equatable, Sendable {
     /// Backward passes through the denoiser (per image; first-order search), counted apart from
     /// the forward NFE. Each costs about ``backwardCostRatio`` forward passes.
     public var backwardPasses = 0
+    /// Whether some pass had no known FLOP count (an external worker that does not report it):
+    /// the FLOP figures then count only the known parts.
+    public var flopsUnknown = false
 
     /// Cost of one backward pass through our engine (weights frozen: activations' gradients only)
     /// in forward passes, measured by `sift bench gradient` on 2 cores: 0.74 (sit-b + clf-vit) and
@@ -35,7 +38,7 @@ public struct Ledger: Codable, Equatable, Sendable {
         case samples, seconds
         case searchPasses = "search_nfe", finalPasses = "final_nfe", verifierPasses = "verifier_passes"
         case searchFLOPs = "search_flops", finalFLOPs = "final_flops", verifierFLOPs = "verifier_flops"
-        case backwardPasses = "backward_passes"
+        case backwardPasses = "backward_passes", flopsUnknown = "flops_unknown"
     }
 
     public init(from decoder: Decoder) throws {
@@ -49,6 +52,7 @@ public struct Ledger: Codable, Equatable, Sendable {
         finalFLOPs = try c.decode(Double.self, forKey: .finalFLOPs)
         verifierFLOPs = try c.decode(Double.self, forKey: .verifierFLOPs)
         backwardPasses = try c.decodeIfPresent(Int.self, forKey: .backwardPasses) ?? 0
+        flopsUnknown = try c.decodeIfPresent(Bool.self, forKey: .flopsUnknown) ?? false
     }
 
     /// Forward NFE plus backward passes at ``backwardCostRatio`` forward passes each, per sample.
@@ -64,20 +68,23 @@ public struct Ledger: Codable, Equatable, Sendable {
     public var gflopsPerSample: Double { (searchFLOPs + finalFLOPs + verifierFLOPs) / 1e9 / Double(max(samples, 1)) }
     public var denoiserGFLOPsPerSample: Double { (searchFLOPs + finalFLOPs) / 1e9 / Double(max(samples, 1)) }
 
-    /// Adds `passes` search passes of a denoiser costing `flopsPerPass` each.
-    public mutating func addSearch(passes: Int, flopsPerPass: Int) {
+    /// Adds `passes` search passes of a denoiser costing `flopsPerPass` each (nil: unknown).
+    public mutating func addSearch(passes: Int, flopsPerPass: Int?) {
         searchPasses += passes
-        searchFLOPs += Double(passes) * Double(flopsPerPass)
+        searchFLOPs += Double(passes) * Double(flopsPerPass ?? 0)
+        if flopsPerPass == nil && passes > 0 { flopsUnknown = true }
     }
 
-    public mutating func addFinal(passes: Int, flopsPerPass: Int) {
+    public mutating func addFinal(passes: Int, flopsPerPass: Int?) {
         finalPasses += passes
-        finalFLOPs += Double(passes) * Double(flopsPerPass)
+        finalFLOPs += Double(passes) * Double(flopsPerPass ?? 0)
+        if flopsPerPass == nil && passes > 0 { flopsUnknown = true }
     }
 
     public mutating func addVerifier(_ cost: VerifierCost) {
         verifierPasses += cost.forwardPasses
         verifierFLOPs += cost.flops
+        if cost.flopsUnknown { flopsUnknown = true }
     }
 
     /// Adds everything `other` counts (the ledgers of two parts of one task).
@@ -91,6 +98,7 @@ public struct Ledger: Codable, Equatable, Sendable {
         finalFLOPs += other.finalFLOPs
         verifierFLOPs += other.verifierFLOPs
         seconds += other.seconds
+        flopsUnknown = flopsUnknown || other.flopsUnknown
     }
 
     /// The ledger as recorded in results, with the per-sample figures.
@@ -114,6 +122,9 @@ public struct LedgerRecord: Codable, Equatable, Sendable {
     /// ``Ledger/backwardCostRatio`` × backward); nil (absent) without backward passes.
     public var backwardPasses: Int?
     public var nfeEquivalentPerSample: Double?
+    /// `false` when some pass had no known FLOP count (the GFLOP figures count only the known
+    /// parts); absent otherwise.
+    public var flopsKnown: Bool?
 
     enum CodingKeys: String, CodingKey {
         case samples, seconds
@@ -121,6 +132,7 @@ public struct LedgerRecord: Codable, Equatable, Sendable {
         case verifierPasses = "verifier_passes", searchGFLOPs = "search_gflops", finalGFLOPs = "final_gflops"
         case verifierGFLOPs = "verifier_gflops", gflopsPerSample = "gflops_per_sample"
         case backwardPasses = "backward_passes", nfeEquivalentPerSample = "nfe_equivalent_per_sample"
+        case flopsKnown = "flops_known"
     }
 
     init(_ l: Ledger) {
@@ -139,5 +151,6 @@ public struct LedgerRecord: Codable, Equatable, Sendable {
             backwardPasses = l.backwardPasses
             nfeEquivalentPerSample = l.nfeEquivalentPerSample
         }
+        if l.flopsUnknown { flopsKnown = false }
     }
 }

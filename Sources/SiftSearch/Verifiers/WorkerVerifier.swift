@@ -1,0 +1,27 @@
+import SiftTensor
+import SiftWorker
+
+/// A verifier served by an external worker (`verifier: {worker: COMMAND}`, written
+/// `worker[COMMAND]` in specs): the worker's `score` of each image for its class, higher is
+/// better; charged one pass per image at the FLOPs the worker reports (or unknown).
+public final class WorkerVerifier: Verifier {
+    public let name: String
+    let client: WorkerClient
+    public private(set) var cost = VerifierCost()
+
+    public init(name: String, client: WorkerClient) throws {
+        guard client.description.ops.contains("score") else {
+            throw WorkerError.unsuitable(command: client.command, problem: "is named as a verifier but serves no 'score' (ops: \(client.description.ops.sorted().joined(separator: ", ")))")
+        }
+        self.name = name
+        self.client = client
+    }
+
+    public func score(_ batch: CandidateBatch) throws -> [Double] {
+        let shape = Array(batch.images.shape.dropFirst())
+        let scores = try client.score(batch.images.data, shape: shape, labels: batch.labels)
+        cost.forwardPasses += batch.count
+        if let f = client.description.flopsPerImage { cost.flops += Double(batch.count) * f } else if batch.count > 0 { cost.flopsUnknown = true }
+        return scores.map(Double.init)
+    }
+}
