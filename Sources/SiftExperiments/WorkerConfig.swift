@@ -80,10 +80,15 @@ extension CellConfig {
             }
         }
         for (key, spec) in [("verifier", verifier)] + heldOut.map({ ("held_out", $0) }) {
-            for command in try VerifierFactory.workerCommands(spec: spec) where hashes[command] == nil || modelWorkerCommand == command {
+            for (command, op) in try VerifierFactory.workerNeeds(spec: spec) {
                 do {
                     let d = try WorkerCatalog.shared.describe(command)
-                    guard d.ops.contains("score") else { throw WorkerError.unsuitable(command: command, problem: "is named as a verifier but serves no 'score'") }
+                    guard d.ops.contains(op) else {
+                        throw WorkerError.unsuitable(command: command, problem: op == "score" ? "is named as a verifier but serves no 'score'" : "is named for self-similarity but serves no 'features'")
+                    }
+                    guard d.imageShape == [1, 28, 28] else {
+                        throw WorkerError.unsuitable(command: command, problem: "reads images of shape \(d.imageShape ?? []); Sift's samples are [1, 28, 28]")
+                    }
                     hashes[command] = try WorkerCatalog.shared.weightsHash(command)
                 } catch {
                     throw ConfigError(at(key), "'\(key)': \(error)")

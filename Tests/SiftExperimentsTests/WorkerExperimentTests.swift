@@ -139,3 +139,30 @@ enum WorkerPaths {
         return p.terminationStatus == 0
     }
 }
+
+/// Self-similarity on a worker's `features` (`self-similarity:worker[COMMAND]`): the NumPy clf-mlp
+/// worker's features give the scores Sift's `self-similarity:clf-mlp` gives.
+@Suite(.serialized, .enabled(if: WorkerPaths.hasNumPy, "needs python3 with NumPy (make test installs them)"))
+struct WorkerFeatureTests {
+    @Test func selfSimilarityOnWorkerFeaturesMatchesSift() throws {
+        let spec = "self-similarity:" + VerifierFactory.workerSpec(command: WorkerExperimentTests.mlpCommand)
+        try VerifierFactory.validatePerSample(spec)
+        #expect(try VerifierFactory.traits(spec: spec).needsEarlyPrediction)
+        #expect(try VerifierFactory.networks(spec: spec).isEmpty)
+        let factory = VerifierFactory()
+        let ours = try factory.make("self-similarity:clf-mlp"), theirs = try factory.make(spec)
+        let n = 10
+        let images = Tensor(Philox(seed: 11).normals(n * 784).map { min(1, max(-1, $0)) }, shape: [n, 1, 28, 28])
+        let early = Tensor(Philox(seed: 12).normals(n * 784).map { min(1, max(-1, $0 / 2)) }, shape: [n, 1, 28, 28])
+        let batch = CandidateBatch(images: images, labels: (0..<n).map { $0 % 10 }, earlyPrediction: early)
+        let a = try ours.score(batch), b = try theirs.score(batch)
+        let worst = zip(a, b).map { abs($0 - $1) }.max()!
+        #expect(worst < 1e-5, "max |Δ cosine| = \(worst)")
+        #expect(theirs.cost == ours.cost)
+        // As a held-out verifier in a file, and refused where a worker cannot serve it.
+        let cell = try WorkerConfigTests.cells("model: sit-s\nverifier: clf-mlp\nheld_out: [\"\(spec)\"]\n")[0]
+        #expect(cell.config.heldOut == [spec])
+        let refused = WorkerConfigTests.error("model: sit-s\nverifier: \"self-similarity:worker[\(WorkerExperimentTests.sitCommand)]\"\n")
+        #expect(refused.contains("is named for self-similarity but serves no 'features'"), "\(refused)")
+    }
+}

@@ -71,7 +71,7 @@ public struct GradientSearch: SearchAlgorithm {
 
         /// Whether `name` is one of ``differentiableVerifiers`` or a self-similarity of a named network.
         public static func isDifferentiable(_ name: String) -> Bool {
-            differentiableVerifiers.contains(name) || VerifierFactory.isSelfSimilarity(name)
+            differentiableVerifiers.contains(name) || (VerifierFactory.isSelfSimilarity(name) && VerifierFactory.selfSimilarityWorker(name) == nil)
         }
 
         public func check(_ setup: SearchSetup) throws(ParameterError) {

@@ -25,7 +25,12 @@ public final class SelfSimilarityVerifier: Verifier {
         guard let early = batch.earlyPrediction else { throw VerifierError.missingEarlyPrediction(verifier: name) }
         let b = batch.count
         // Both sets in one forward call: (2B, 1, 28, 28).
-        let features = pass.run(Tensor.concat([early, batch.images], axis: 0)).features
+        return Self.cosines(pass.run(Tensor.concat([early, batch.images], axis: 0)).features, count: b)
+    }
+
+    /// cos(f(early_i), f(image_i)) for each i, from the features `(2B, F)` of the early predictions
+    /// followed by those of the images.
+    static func cosines(_ features: [Float], count b: Int) -> [Double] {
         let f = features.count / max(2 * b, 1)
         return (0..<b).map { i in
             var dot = 0.0, na = 0.0, nb = 0.0

@@ -39,13 +39,20 @@ public final class VerifierFactory {
         return command.isEmpty ? nil : command
     }
 
+    /// The command of a `self-similarity:worker[COMMAND]` spec: self-similarity on the worker's
+    /// `features` (nil for other names).
+    public static func selfSimilarityWorker(_ name: String) -> String? {
+        guard name.hasPrefix("self-similarity:") else { return nil }
+        return workerCommand(String(name.dropFirst("self-similarity:".count)))
+    }
+
     /// The spec of the worker verifier started with `command`.
     public static func workerSpec(command: String) -> String { "worker[\(command)]" }
 
     /// Throws unless `name` is a known single verifier (checks names without loading weights or
     /// starting workers).
     public static func validate(_ name: String) throws {
-        if names.contains(name) || isWorker(name) { return }
+        if names.contains(name) || isWorker(name) || selfSimilarityWorker(name) != nil { return }
         if name.hasPrefix("self-similarity:"), selfSimilarityNetworks.contains(String(name.dropFirst("self-similarity:".count))) { return }
         throw VerifierError.unknownVerifier(name, known: names + selfSimilarityNetworks.map { "self-similarity:\($0)" })
     }
@@ -64,8 +71,15 @@ public final class VerifierFactory {
     }
 
     /// The worker commands of the verifier `spec` (its members' for an ensemble).
-    public static func workerCommands(spec: String) throws -> [String] {
-        (try parseEnsemble(spec)?.1 ?? [spec]).compactMap(workerCommand)
+    public static func workerCommands(spec: String) throws -> [String] { try workerNeeds(spec: spec).map(\.command) }
+
+    /// Each worker the verifier `spec` starts, with the operation it needs of it (`score`, or
+    /// `features` for self-similarity).
+    public static func workerNeeds(spec: String) throws -> [(command: String, op: String)] {
+        (try parseEnsemble(spec)?.1 ?? [spec]).compactMap { name in
+            if let c = workerCommand(name) { return (c, "score") }
+            return selfSimilarityWorker(name).map { ($0, "features") }
+        }
     }
 
     /// A zoo classifier, loaded once.
@@ -99,13 +113,14 @@ public final class VerifierFactory {
     public static func networks(spec: String) throws -> [String] {
         let names = try parseEnsemble(spec)?.1 ?? [spec]
         for name in names { try validate(name) }
-        return Array(Set(names.filter { !isWorker($0) }.map(networkName))).sorted()
+        return Array(Set(names.filter { !isWorker($0) && selfSimilarityWorker($0) == nil }.map(networkName))).sorted()
     }
 
     /// A fresh verifier (verifiers carry running state and costs: one per search).
     public func make(_ name: String) throws -> Verifier {
         try Self.validate(name)
         if let command = Self.workerCommand(name) { return try WorkerVerifier(name: name, client: try WorkerCatalog.shared.client(command)) }
+        if let command = Self.selfSimilarityWorker(name) { return try WorkerSelfSimilarityVerifier(name: name, client: try WorkerCatalog.shared.client(command)) }
         let net = try network(Self.networkName(name))
         switch name {
         case "fid-oracle": return FIDOracleVerifier(evaluationNetwork: net, reference: try referenceSet().frechet)
@@ -159,7 +174,7 @@ public final class VerifierFactory {
 
     /// `rule(a[:w], b[:w], …)` → (rule, members, weights or nil); nil when `spec` is no ensemble.
     public static func parseEnsemble(_ spec: String) throws -> (EnsembleRule, [String], [Double]?)? {
-        guard !spec.hasPrefix("worker["), let open = spec.firstIndex(of: "(") else { return nil }
+        guard !spec.hasPrefix("worker["), selfSimilarityWorker(spec) == nil, let open = spec.firstIndex(of: "(") else { return nil }
         let ruleName = String(spec[..<open]).trimmingCharacters(in: .whitespaces)
         guard let rule = EnsembleRule(rawValue: ruleName) else {
             throw VerifierError.badEnsemble("unknown rule '\(ruleName)' in '\(spec)'; valid rules: \(EnsembleRule.allCases.map(\.rawValue).joined(separator: ", "))")

@@ -1,0 +1,31 @@
+import SiftTensor
+import SiftWorker
+
+/// `self-similarity:worker[COMMAND]`: ``SelfSimilarityVerifier``'s cosine between the features of
+/// the t = 0.6 data prediction and of the final sample, with the features from an external
+/// worker's `features` operation; charged one pass per image at the worker's `flops_per_image`.
+public final class WorkerSelfSimilarityVerifier: Verifier {
+    public let name: String
+    let client: WorkerClient
+    public private(set) var cost = VerifierCost()
+
+    public init(name: String, client: WorkerClient) throws {
+        guard client.description.ops.contains("features") else {
+            throw WorkerError.unsuitable(command: client.command, problem: "is named for self-similarity but serves no 'features'")
+        }
+        self.name = name
+        self.client = client
+    }
+
+    public var needsEarlyPrediction: Bool { true }
+
+    public func score(_ batch: CandidateBatch) throws -> [Double] {
+        guard let early = batch.earlyPrediction else { throw VerifierError.missingEarlyPrediction(verifier: name) }
+        let b = batch.count
+        let both = Tensor.concat([early, batch.images], axis: 0)  // (2B, 1, 28, 28)
+        let features = try client.features(both.data, shape: Array(both.shape.dropFirst()), count: 2 * b)
+        cost.forwardPasses += 2 * b
+        if let f = client.description.flopsPerImage { cost.flops += Double(2 * b) * f } else if b > 0 { cost.flopsUnknown = true }
+        return SelfSimilarityVerifier.cosines(features, count: b)
+    }
+}
