@@ -278,6 +278,8 @@ public final class ExperimentRunner {
     func makeContext(_ sit: VelocitySource, _ config: CellConfig, verifier: String, progress showProgress: Bool) throws -> SearchContext {
         let context = SearchContext(source: sit, settings: config.sampler) { DecodingVerifier.wrapping(try self.factory.make(spec: verifier), for: sit) }
         context.recordEarlyPrediction = try config.heldOut.contains { try VerifierFactory.traits(spec: $0).needsEarlyPrediction }
+        // A worker that takes larger batches than Sift's default (a GPU) gets them whole.
+        if case .worker(let client) = sit { context.batchSize = max(context.batchSize, client.batchSize) }
         context.onGenerated = { [weak self] n in
             guard let self else { return }
             self.generatedCandidates += n

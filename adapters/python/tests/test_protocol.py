@@ -164,6 +164,7 @@ class ServeTests(unittest.TestCase):
         request = velocity_request(5, labels=[1, 3])
         _, out = serve_in_memory(MODEL, request, velocity=velocity)
         fields, tensors = out[0]
+        self.assertGreaterEqual(fields.pop("seconds"), 0.0)  # the worker's compute time
         self.assertEqual(fields, {"id": 5, "ok": True})
         x, t = request[1]["x"], request[1]["t"]
         np.testing.assert_allclose(tensors["v"], simple_velocity(x, t, np.array([1, 3]), None))
@@ -217,6 +218,7 @@ class ServeTests(unittest.TestCase):
         self.assert_error(out[0], r"^ZeroDivisionError: the model divided by zero$", 1)
         self.assert_error(out[1], r"shape \[2, 1, 1, 2\], expected \[2, 1, 2, 2\]", 2)
         self.assert_error(out[2], r"8 non-finite", 3)
+        self.assertGreaterEqual(out[3][0].pop("seconds"), 0.0)
         self.assertEqual(out[3][0], {"id": 4, "ok": True})
         self.assert_error(out[4], r"unknown operation 'teleport'", 5)
         self.assert_error(out[5], r"'score' is not served", 6)
