@@ -46,6 +46,11 @@ public struct VerifierCost: Codable, Equatable, Sendable {
     /// The flag is not stored: a ledger keeps its own (``Ledger/flopsUnknown``).
     enum CodingKeys: String, CodingKey { case forwardPasses, flops }
     public var gflops: Double { flops / 1e9 }
+    /// Charges `images` passes of `flopsPerImage` each (nil: unknown, as an external worker may say).
+    public mutating func charge(images: Int, flopsPerImage: Double?) {
+        forwardPasses += images
+        if let f = flopsPerImage { flops += Double(images) * f } else if images > 0 { flopsUnknown = true }
+    }
     public static func + (a: VerifierCost, b: VerifierCost) -> VerifierCost {
         VerifierCost(forwardPasses: a.forwardPasses + b.forwardPasses, flops: a.flops + b.flops, flopsUnknown: a.flopsUnknown || b.flopsUnknown)
     }

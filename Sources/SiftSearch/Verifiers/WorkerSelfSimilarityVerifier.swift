@@ -24,8 +24,7 @@ public final class WorkerSelfSimilarityVerifier: Verifier {
         let b = batch.count
         let both = Tensor.concat([early, batch.images], axis: 0)  // (2B, 1, 28, 28)
         let features = try client.features(both.data, shape: Array(both.shape.dropFirst()), count: 2 * b)
-        cost.forwardPasses += 2 * b
-        if let f = client.description.flopsPerImage { cost.flops += Double(2 * b) * f } else if b > 0 { cost.flopsUnknown = true }
+        cost.charge(images: 2 * b, flopsPerImage: client.description.flopsPerImage)
         return SelfSimilarityVerifier.cosines(features, count: b)
     }
 }

@@ -20,8 +20,7 @@ public final class WorkerVerifier: Verifier {
     public func score(_ batch: CandidateBatch) throws -> [Double] {
         let shape = Array(batch.images.shape.dropFirst())
         let scores = try client.score(batch.images.data, shape: shape, labels: batch.labels)
-        cost.forwardPasses += batch.count
-        if let f = client.description.flopsPerImage { cost.flops += Double(batch.count) * f } else if batch.count > 0 { cost.flopsUnknown = true }
+        cost.charge(images: batch.count, flopsPerImage: client.description.flopsPerImage)
         return scores.map(Double.init)
     }
 }
