@@ -14,6 +14,10 @@ public final class WorkerProcess: @unchecked Sendable {
     /// Seconds a single read or write may wait for the worker.
     public let timeout: Double
     let process = Process()
+    /// Sift's ends of the worker's stdin and stdout. Closed through their handles (never with a
+    /// raw close(2)), so that the handles do not close a reused descriptor when they are freed.
+    let inputHandle: FileHandle
+    let outputHandle: FileHandle
     let input: Int32
     let output: Int32
     let stderrTail = StderrTail()
@@ -41,8 +45,10 @@ public final class WorkerProcess: @unchecked Sendable {
         pthread_sigmask(SIG_UNBLOCK, &termination, &saved)
         defer { pthread_sigmask(SIG_SETMASK, &saved, nil) }
         do { try process.run() } catch { throw WorkerError.startFailed(command: command, reason: "\(error)") }
-        input = stdinPipe.fileHandleForWriting.fileDescriptor
-        output = stdoutPipe.fileHandleForReading.fileDescriptor
+        inputHandle = stdinPipe.fileHandleForWriting
+        outputHandle = stdoutPipe.fileHandleForReading
+        input = inputHandle.fileDescriptor
+        output = outputHandle.fileDescriptor
         for fd in [input, output] { _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) }
         try? stdinPipe.fileHandleForReading.close()
         try? stdoutPipe.fileHandleForWriting.close()
@@ -163,14 +169,14 @@ public final class WorkerProcess: @unchecked Sendable {
 
     /// Closes the worker's stdin (once): a worker exits at end of file.
     func closeInput() {
-        if inputOpen { close(input) }
+        if inputOpen { try? inputHandle.close() }
         inputOpen = false
     }
 
     /// Closes both pipes (once) and forgets the process.
     func finish() {
         closeInput()
-        if outputOpen { close(output) }
+        if outputOpen { try? outputHandle.close() }
         outputOpen = false
         WorkerRegistry.shared.remove(self)
     }
@@ -187,7 +193,7 @@ final class StderrTail: @unchecked Sendable {
         let thread = Thread { [self] in
             while true {
                 let chunk = handle.availableData
-                if chunk.isEmpty { break }
+                if chunk.isEmpty { try? handle.close(); break }  // end of file: the worker has exited
                 lock.lock()
                 bytes += chunk
                 if bytes.count > limit { bytes.removeFirst(bytes.count - limit) }

@@ -105,4 +105,20 @@ struct WorkerClientTests {
         client.shutdown()
         #expect(!WorkerRegistry.shared.pids.contains(client.process.pid))
     }
+
+    /// Starting and stopping workers (also ones that died) leaks no file descriptors.
+    @Test func workersLeaveNoOpenDescriptors() throws {
+        func openDescriptors() -> Int { (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd").count) ?? 0 }
+        func cycle() throws {
+            let good = try WorkerClient(command: WorkerFixtures.misbehaving("good"))
+            good.shutdown()
+            _ = try? failure("die")
+        }
+        try cycle()  // first use may open lasting descriptors of its own (libraries, caches)
+        usleep(300_000)
+        let before = openDescriptors()
+        for _ in 0..<8 { try cycle() }
+        usleep(300_000)
+        #expect(openDescriptors() <= before + 2, "\(before) descriptors open before, \(openDescriptors()) after 8 worker cycles")
+    }
 }
