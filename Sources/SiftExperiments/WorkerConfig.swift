@@ -63,7 +63,7 @@ extension CellConfig {
         if let command = modelWorkerCommand {
             do {
                 let d = try WorkerCatalog.shared.describe(command)
-                guard d.ops.contains("velocity") else { throw WorkerError.unsuitable(command: command, problem: "is named as a model but serves no 'velocity'") }
+                try d.require("velocity", named: "as a model", command: command)
                 guard d.outputImageShape == [1, 28, 28] else {
                     throw WorkerError.unsuitable(command: command, problem: "makes images of shape \(d.outputImageShape ?? [])\(d.ops.contains("decode") ? " (decoded)" : ""); Sift's metrics (eval-cnn) and built-in verifiers read [1, 28, 28] images")
                 }
@@ -83,9 +83,7 @@ extension CellConfig {
             for (command, op) in try VerifierFactory.workerNeeds(spec: spec) {
                 do {
                     let d = try WorkerCatalog.shared.describe(command)
-                    guard d.ops.contains(op) else {
-                        throw WorkerError.unsuitable(command: command, problem: op == "score" ? "is named as a verifier but serves no 'score'" : "is named for self-similarity but serves no 'features'")
-                    }
+                    try d.require(op, named: op == "score" ? "as a verifier" : "for self-similarity", command: command)
                     guard d.imageShape == [1, 28, 28] else {
                         throw WorkerError.unsuitable(command: command, problem: "reads images of shape \(d.imageShape ?? []); Sift's samples are [1, 28, 28]")
                     }

@@ -81,6 +81,14 @@ public struct WorkerDescription: Equatable, Sendable {
         if self.ops.contains("features") && featureDimension == nil { throw bad("'features' needs 'feature_dimension'") }
     }
 
+    /// Throws unless the worker serves `op`; `role` says what the experiment named it for
+    /// (`as a model`, `as a verifier`, `for self-similarity`).
+    public func require(_ op: String, named role: String, command: String) throws {
+        guard ops.contains(op) else {
+            throw WorkerError.unsuitable(command: command, problem: "is named \(role) but serves no '\(op)' (it serves: \(ops.sorted().joined(separator: ", ")))")
+        }
+    }
+
     /// Shape of the images the model's samples become (decoded, or the samples themselves).
     public var outputImageShape: [Int]? { ops.contains("decode") ? imageShape : sampleShape }
 }

@@ -10,9 +10,7 @@ public final class WorkerSelfSimilarityVerifier: Verifier {
     public private(set) var cost = VerifierCost()
 
     public init(name: String, client: WorkerClient) throws {
-        guard client.description.ops.contains("features") else {
-            throw WorkerError.unsuitable(command: client.command, problem: "is named for self-similarity but serves no 'features'")
-        }
+        try client.description.require("features", named: "for self-similarity", command: client.command)
         self.name = name
         self.client = client
     }

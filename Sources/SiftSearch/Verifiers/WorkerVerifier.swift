@@ -10,9 +10,7 @@ public final class WorkerVerifier: Verifier {
     public private(set) var cost = VerifierCost()
 
     public init(name: String, client: WorkerClient) throws {
-        guard client.description.ops.contains("score") else {
-            throw WorkerError.unsuitable(command: client.command, problem: "is named as a verifier but serves no 'score' (ops: \(client.description.ops.sorted().joined(separator: ", ")))")
-        }
+        try client.description.require("score", named: "as a verifier", command: client.command)
         self.name = name
         self.client = client
     }
