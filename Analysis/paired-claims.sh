@@ -175,3 +175,17 @@ echo '== none->self-similarity'
 "$SIFT" compare --in Results/table2-verifier-matrix candidates=1,verifier=clf-vit candidates=16,verifier=self-similarity:clf-vit --metrics held_out.is-oracle,held_out.clf-mlp,held_out.clf-vit,held_out.self-similarity:clf-vit,fid,is_mean
 echo '== none->mean-rank(clf-mlp,clf-vit,self-similarity)'
 "$SIFT" compare --in Results/table2-verifier-matrix candidates=1,verifier=clf-vit 'candidates=16,verifier=mean-rank(clf-mlp,clf-vit,self-similarity:clf-vit)' --metrics held_out.is-oracle,held_out.clf-mlp,held_out.clf-vit,held_out.self-similarity:clf-vit,fid,is_mean
+echo '== regime fig12 tau: 0.8 -> 0.95 at 4 iterations'
+"$SIFT" compare --in Results/regime-fig12-zero-order-tau tau=0.8,iterations=4 tau=0.95,iterations=4 --metrics fid,is_mean,held_out.clf-mlp,held_out.is-oracle
+echo '== regime fig12 tau: 0.99 -> 0.95 at 32 iterations'
+"$SIFT" compare --in Results/regime-fig12-zero-order-tau tau=0.99,iterations=32 tau=0.95,iterations=32 --metrics fid,is_mean,held_out.clf-mlp
+echo '== regime fig12 tau 0.8: 16 -> 32 iterations'
+"$SIFT" compare --in Results/regime-fig12-zero-order-tau tau=0.8,iterations=16 tau=0.8,iterations=32 --metrics fid,held_out.clf-mlp,held_out.is-oracle,score.mean
+echo '== regime fig12 tau 0.8 -> 0.95 and 0.9 -> 0.95 at 32 iterations'
+"$SIFT" compare --in Results/regime-fig12-zero-order-tau tau=0.8,iterations=32 tau=0.95,iterations=32 --metrics fid,held_out.clf-mlp
+"$SIFT" compare --in Results/regime-fig12-zero-order-tau tau=0.9,iterations=32 tau=0.95,iterations=32 --metrics fid,held_out.clf-mlp
+echo '== regime fig12 random N=8/32/64/128 -> ZO-4 tau 0.8 at 4/8/16/32 iterations'
+for pair in "791599fce34a9182 d55d8bd4ef88664e" "08e508e40f66f5e3 dc19949c6f32e2b2" "4c9cf12ae1eb8c64 65ce95160217a343" "930b215935ee6a03 72cda98ca436f639"; do
+  set -- $pair
+  "$SIFT" compare "Results/regime-fig6-random/$1" "Results/regime-fig12-zero-order-tau/$2" --metrics fid,is_mean,held_out.clf-mlp,held_out.is-oracle
+done
