@@ -38,7 +38,17 @@ func targetCPU() -> String? {
     return nil
 }
 
-let optimised: [SwiftSetting] = targetCPU().map { [.unsafeFlags(["-target-cpu", $0])] } ?? []
+/// Whether the target has 32 vector registers of 16 floats (AVX-512): the matrix kernels then use
+/// their 8 × 32 register tiles, else 4 × 16 tiles that fit AVX2's 16 registers of 8 floats. Both
+/// round every output identically; only speed differs.
+func wideVectors(_ cpu: String?) -> Bool {
+    guard let cpu else { return false }
+    return cpu.contains("avx512") || ["cascadelake", "cooperlake", "icelake-client", "icelake-server", "tigerlake", "sapphirerapids",
+                                      "graniterapids", "znver4", "znver5"].contains(cpu)
+}
+
+let optimised: [SwiftSetting] = (targetCPU().map { [.unsafeFlags(["-target-cpu", $0])] } ?? [])
+    + (wideVectors(targetCPU()) ? [.define("SIFT_AVX512")] : [])
 
 // SiftUtilities (atomic writes, FNV-1a, CSV tables, summary statistics) depends on nothing; only
 // SiftTensor calls OpenBLAS; SiftReport depends on no engine module.
