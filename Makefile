@@ -65,9 +65,10 @@ figures: build
 # loops and OpenBLAS already keep both cores busy.
 TEST_FLAGS := -c release -Xswiftc -enable-testing
 
-# Tests pin results bit for bit, which holds for one OpenBLAS kernel set: the one `sift` picks from
-# the CPU flags (BLAS_CORE). An OPENBLAS_CORETYPE inherited from the environment (this machine kind
-# exports Haswell) would run other kernels and fail those pins, so the tests set it themselves.
+# Tests pin results bit for bit. They hold with the OpenBLAS kernel set `sift` picks from the CPU
+# flags (BLAS_CORE: SkylakeX on AVX-512, Haswell on AVX2; the products that decide a sample run on
+# Sift's own kernels where OpenBLAS's round differently, BLASCore.openBLASMatchesOwnKernels), so the
+# tests set OPENBLAS_CORETYPE themselves instead of inheriting one from the environment.
 test: deps slurm
 	$(SWIFT) build --build-tests $(TEST_FLAGS)
 	OPENBLAS_CORETYPE=$(BLAS_CORE) OPENBLAS_THREAD_TIMEOUT=$${OPENBLAS_THREAD_TIMEOUT:-20} \

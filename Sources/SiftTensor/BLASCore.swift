@@ -1,3 +1,4 @@
+import COpenBLAS
 import Foundation
 
 /// OpenBLAS kernel selection.
@@ -40,4 +41,14 @@ public enum BLASCore {
         execv("/proc/self/exe", CommandLine.unsafeArgv)
         // execv only returns on failure: carry on with the kernels already loaded.
     }
+
+    /// The kernel set OpenBLAS runs with (`openblas_get_corename`, e.g. "SkylakeX", "Haswell").
+    public static var loadedCoreName: String { String(cString: openblas_get_corename()) }
+
+    /// Whether OpenBLAS's batch-stable products round exactly as Sift's own kernels
+    /// (``PackedLinear``, ``FusedAttentionKernel``: one FMA chain per depth chunk): true with the
+    /// SkylakeX kernels, which those kernels were checked against. With others (Haswell on AVX2
+    /// machines) OpenBLAS rounds some products differently, and a column of a product can depend on
+    /// how many columns came with it; there the convolutions run on Sift's own kernel instead.
+    public static let openBLASMatchesOwnKernels = loadedCoreName.lowercased() == "skylakex"
 }

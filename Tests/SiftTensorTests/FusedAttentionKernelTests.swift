@@ -10,7 +10,10 @@ import Testing
     /// too wide for OpenBLAS's dot-like path (12 + 16 = 28 → tail 12).
     static let headDims = [8, 16, 18, 22, 24, 28, 32, 40, 64]
 
-    @Test(arguments: [49, 36, 50, 64], headDims)
+    /// Only where OpenBLAS rounds as the kernel models (its SkylakeX kernels); elsewhere the kernel
+    /// is checked against a naive attention (below) and for batch invariance by the model tests.
+    @Test(.enabled(if: BLASCore.openBLASMatchesOwnKernels, "OpenBLAS's kernel set is not the one the fused kernel reproduces"),
+          arguments: [49, 36, 50, 64], headDims)
     func matchesTheBLASPathBitForBit(t: Int, hd: Int) {
         let heads = 3, d = heads * hd, ld = 3 * d
         #expect(FusedAttentionKernel.supports(tokens: t, headDim: hd))

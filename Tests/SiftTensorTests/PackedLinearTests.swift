@@ -12,8 +12,10 @@ import Testing
         (50, 160, 16), (13, 20, 10), (9, 800, 40), (7, 385, 33), (392, 128, 768),
     ]
 
-    /// BLAS.linear's output for the same inputs.
+    /// The expected output: BLAS.linear's where OpenBLAS rounds as Sift's kernels (SkylakeX
+    /// kernels), else the rounding itself computed one scalar at a time (``chainReference``).
     func reference(_ x: [Float], _ w: [Float], _ b: [Float]?, rows: Int, inF: Int, outF: Int) -> [Float] {
+        guard BLASCore.openBLASMatchesOwnKernels else { return chainReference(x, w, b, rows: rows, inF: inF, outF: outF) }
         var out = [Float](repeating: 0, count: rows * outF)
         x.withUnsafeBufferPointer { px in w.withUnsafeBufferPointer { pw in out.withUnsafeMutableBufferPointer { po in
             if let b {
@@ -24,6 +26,22 @@ import Testing
                             out: po.baseAddress!)
             }
         } } }
+        return out
+    }
+
+    /// Each output as one fused multiply-add chain per ``BLAS/stableDepth`` chunk in depth order,
+    /// starting from zero, added to the bias and then to the earlier chunks.
+    func chainReference(_ x: [Float], _ w: [Float], _ b: [Float]?, rows: Int, inF: Int, outF: Int) -> [Float] {
+        var out = [Float](repeating: 0, count: rows * outF)
+        for r in 0..<rows { for j in 0..<outF {
+            var total: Float? = b?[j]
+            for start in stride(from: 0, to: inF, by: BLAS.stableDepth) {
+                var chain: Float = 0
+                for p in start..<Swift.min(inF, start + BLAS.stableDepth) { chain = chain.addingProduct(x[r * inF + p], w[j * inF + p]) }
+                total = total.map { chain + $0 } ?? chain
+            }
+            out[r * outF + j] = total ?? 0
+        } }
         return out
     }
 
@@ -54,6 +72,29 @@ import Testing
                 packed(layer, x, rows: some, into: &part)
                 #expect(part == Array(expected.prefix(some * outF)), "\(some) of \(rows) rows, \(t) threads")
             }
+        }
+    }
+
+    /// The convolutions' form: W · columns[K, count], written `[outFeatures, count]`, equals the
+    /// row product of the transposed input (column by column, so whatever `count` is), at one and
+    /// two threads; counts that leave part of a span and of a tile, widths that leave part of a panel.
+    @Test(arguments: [(9, 32, 6277), (288, 32, 300), (576, 64, 130), (50, 40, 77), (400, 33, 9)])
+    func columnProductEqualsTheRowProduct(shape: (Int, Int, Int)) {
+        let (k, outF, count) = shape
+        let threads = Threads.count
+        defer { Threads.set(threads) }
+        let columns = Philox(seed: 12).normals(k * count), w = Philox(seed: 13).normals(outF * k).map { $0 * 0.1 }
+        let rows = (0..<(count * k)).map { columns[($0 % k) * count + $0 / k] }  // [count, K]
+        let expected = reference(rows, w, nil, rows: count, inF: k, outF: outF)  // [count, outF]
+        let layer = w.withUnsafeBufferPointer { PackedLinear(weight: $0, inFeatures: k, outFeatures: outF) }
+        for t in Set([1, 2, threads]) {
+            Threads.set(t)
+            var out = [Float](repeating: .nan, count: outF * count)
+            columns.withUnsafeBufferPointer { pc in out.withUnsafeMutableBufferPointer { po in
+                layer.applyToColumns(pc.baseAddress!, count: count, out: po.baseAddress!)
+            } }
+            let transposed = (0..<(count * outF)).map { out[($0 % outF) * count + $0 / outF] }
+            #expect(transposed == expected, "\(k)×\(count) columns → \(outF), \(t) threads")
         }
     }
 

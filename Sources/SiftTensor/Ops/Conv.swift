@@ -77,9 +77,17 @@ extension Tensor {
                 cols.withUnsafeMutableBufferPointer { pcols in
                     let cbase = SharedPointer(pcols.baseAddress!), xs = SharedConstPointer(px)
                     parallelFor(n) { i in geo.im2col(xs.base + i * imageSize, cbase.base, ld: columns, offset: i * pixels) }
+                    // A pixel's value must not depend on how many images came with it: OpenBLAS's
+                    // batch-stable product guarantees that with the kernels whose rounding Sift
+                    // models (and is faster there); elsewhere Sift's own product, which rounds the same.
                     product.withUnsafeMutableBufferPointer { pp in
-                        BLAS.gemm(transA: false, transB: false, m: o, n: columns, k: patch, a: pw, b: pcols.baseAddress!, c: pp.baseAddress!,
-                                  batchStable: true)
+                        if BLASCore.openBLASMatchesOwnKernels {
+                            BLAS.gemm(transA: false, transB: false, m: o, n: columns, k: patch, a: pw, b: pcols.baseAddress!, c: pp.baseAddress!,
+                                      batchStable: true)
+                        } else {
+                            PackedLinear(weight: UnsafeBufferPointer(start: pw, count: o * patch), inFeatures: patch, outFeatures: o)
+                                .applyToColumns(pcols.baseAddress!, count: columns, out: pp.baseAddress!)
+                        }
                     }
                 }
                 // [O, N, HW] → [N, O, HW] with the bias.

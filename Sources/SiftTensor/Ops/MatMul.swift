@@ -23,8 +23,14 @@ extension Tensor {
         let flatten = bStride == 0 && !transposeA && batch > 1
         let values = withPointers(a.data, b.data) { pa, pb in
             [Float].filled(batch * m * n) { pc in
-                if flatten {
+                if flatten && BLASCore.openBLASMatchesOwnKernels {
                     BLAS.gemm(transA: false, transB: transposeB, m: batch * m, n: n, k: k, a: pa, b: pb, c: pc, batchStable: true)
+                } else if flatten && k > 0 {
+                    // Sift's own product, which rounds as the batch-stable BLAS one with the
+                    // SkylakeX kernels: a row must not depend on how many rows came with it.
+                    let w = transposeB ? Array(UnsafeBufferPointer(start: pb, count: n * k))
+                                       : (0..<(n * k)).map { pb[($0 % k) * n + $0 / k] }  // [K, N] → [N, K]
+                    PackedLinear(weight: w, bias: nil, inFeatures: k, outFeatures: n).apply(pa, rows: batch * m, out: pc)
                 } else {
                     BLAS.batchedGemm(batch: batch, transA: transposeA, transB: transposeB, m: m, n: n, k: k,
                                      a: pa, aStride: aStride, b: pb, bStride: bStride, c: pc, cStride: m * n)
@@ -71,13 +77,12 @@ extension Tensor {
         }
     }
 
-    /// Row count from which ``linear(_:weight:bias:)`` packs the weights instead of calling BLAS.
-    static let packedRows = 16
-
     /// A fully connected layer `x · Wᵀ + bias` over the last axis, as PyTorch's `nn.Linear`:
     /// `x` `[..., in]`, `weight` `[out, in]`, `bias` `[out]`; result `[..., out]`.
-    /// From ``packedRows`` rows on, the product runs on ``PackedLinear`` (packed once per call),
-    /// below on ``BLAS/linear``; both give the same bits (`PackedLinearTests`).
+    /// The product runs on ``PackedLinear`` (packed once per call) at every row count: its rounding
+    /// is Sift's own (one FMA chain per depth chunk), the same on every CPU and for every batch size.
+    /// OpenBLAS's equals it only with the SkylakeX kernels; with the Haswell ones (AVX2 machines) a
+    /// BLAS path for small row counts made a row's bits depend on how many rows came with it.
     public static func linear(_ x: Tensor, weight: Tensor, bias: Tensor?) -> Tensor {
         precondition(weight.rank == 2 && x.shape.last == weight.shape[1],
                      "linear: input \(x.shape) does not fit weight \(weight.shape)")
@@ -85,20 +90,11 @@ extension Tensor {
         if let bias { precondition(bias.shape == [outF], "linear: bias \(bias.shape) for \(outF) outputs") }
         let rows = inF == 0 ? 0 : x.count / inF
         let values: [Float]
-        if rows >= packedRows && inF > 0 {
-            // Packing the weights costs one pass over them, against `rows` passes for the product.
+        if inF > 0 && outF > 0 {
             let layer = PackedLinear(weight: weight.data, bias: bias?.data, inFeatures: inF, outFeatures: outF)
             values = withPointers(x.data) { px in [Float].filled(rows * outF) { layer.apply(px, rows: rows, out: $0) } }
-        } else {
-            values = withPointers(x.data, weight.data) { px, pw in
-                [Float].filled(rows * outF) { pc in
-                    if let bias {
-                        withPointers(bias.data) { BLAS.linear(px, rows: rows, weight: pw, bias: $0, inFeatures: inF, outFeatures: outF, out: pc) }
-                    } else {
-                        BLAS.linear(px, rows: rows, weight: pw, bias: nil, inFeatures: inF, outFeatures: outF, out: pc)
-                    }
-                }
-            }
+        } else {  // no inputs: every row is the bias
+            values = (0..<rows).flatMap { _ in bias?.data ?? [Float](repeating: 0, count: outF) }
         }
         let outShape = Array(x.shape.dropLast()) + [outF]
         var inputs = [x, weight]

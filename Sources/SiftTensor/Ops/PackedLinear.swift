@@ -29,16 +29,36 @@ public final class PackedLinear {
     }
 
     /// Packs `weight` `[outFeatures, inFeatures]` (row-major) and an optional `bias` `[outFeatures]`.
-    public init(weight: [Float], bias: [Float]?, inFeatures: Int, outFeatures: Int) {
+    public convenience init(weight: [Float], bias: [Float]?, inFeatures: Int, outFeatures: Int) {
+        let packed = weight.withUnsafeBufferPointer { w in
+            bias.map { b in b.withUnsafeBufferPointer { Self.pack(weight: w, bias: $0, inFeatures: inFeatures, outFeatures: outFeatures) } }
+                ?? Self.pack(weight: w, bias: nil, inFeatures: inFeatures, outFeatures: outFeatures)
+        }
+        self.init(packed: packed, hasBias: bias != nil, inFeatures: inFeatures, outFeatures: outFeatures)
+    }
+
+    /// Packs a raw `weight` `[outFeatures, inFeatures]` without bias (a convolution's weights).
+    public convenience init(weight: UnsafeBufferPointer<Float>, inFeatures: Int, outFeatures: Int) {
+        self.init(packed: Self.pack(weight: weight, bias: nil, inFeatures: inFeatures, outFeatures: outFeatures),
+                  hasBias: false, inFeatures: inFeatures, outFeatures: outFeatures)
+    }
+
+    private init(packed: [Float], hasBias: Bool, inFeatures: Int, outFeatures: Int) {
+        self.inFeatures = inFeatures
+        self.outFeatures = outFeatures
+        panelCount = (outFeatures + LinearTileKernel.columns - 1) / LinearTileKernel.columns
+        self.hasBias = hasBias
+        self.packed = packed
+    }
+
+    /// The panels `[panelCount, inFeatures, 32]` (zero past `outFeatures`), then the bias padded
+    /// to `panelCount × 32` when there is one.
+    private static func pack(weight: UnsafeBufferPointer<Float>, bias: UnsafeBufferPointer<Float>?, inFeatures: Int, outFeatures: Int) -> [Float] {
         precondition(inFeatures > 0 && outFeatures > 0 && weight.count == inFeatures * outFeatures
                      && (bias == nil || bias!.count == outFeatures),
                      "PackedLinear: \(weight.count) weights for \(outFeatures)×\(inFeatures), bias \(bias?.count ?? 0)")
         let width = LinearTileKernel.columns
         let count = (outFeatures + width - 1) / width
-        self.inFeatures = inFeatures
-        self.outFeatures = outFeatures
-        panelCount = count
-        hasBias = bias != nil
         let biasStart = count * inFeatures * width
         var values = [Float](repeating: 0, count: biasStart + (bias == nil ? 0 : count * width))
         for j in 0..<outFeatures {
@@ -46,7 +66,7 @@ public final class PackedLinear {
             for p in 0..<inFeatures { values[(panel * inFeatures + p) * width + lane] = weight[j * inFeatures + p] }
             if let bias { values[biasStart + j] = bias[j] }
         }
-        packed = values
+        return values
     }
 
     /// Packs a `[outFeatures, inFeatures]` weight tensor and an optional bias tensor.
@@ -84,6 +104,51 @@ public final class PackedLinear {
             }
         }
     }
+
+    /// The same product on a depth-major input, written transposed: `out[outFeatures, count]` =
+    /// W · `columns[inFeatures, count]` (a convolution's weights times its column matrix, one column
+    /// per output pixel; a layer without bias). Every output is rounded exactly as by
+    /// ``apply(_:rows:out:epilogue:)``, so a column's result does not depend on `count`.
+    public func applyToColumns(_ columns: UnsafePointer<Float>, count: Int, out: UnsafeMutablePointer<Float>) {
+        precondition(!hasBias, "PackedLinear.applyToColumns: a layer without bias (add it after the product)")
+        guard count > 0 else { return }
+        let (rows, width) = (LinearTileKernel.rows, LinearTileKernel.columns)
+        let span = Self.columnSpan, k = inFeatures
+        let spans = (count + span - 1) / span
+        let workers = count * outFeatures * inFeatures < Self.parallelWork ? 1 : Swift.min(Threads.count, spans)
+        let input = SharedConstPointer(columns), output = SharedPointer(out)
+        packed.withUnsafeBufferPointer { pp in
+            let weights = SharedConstPointer(pp.baseAddress!)
+            parallelFor(workers) { worker in
+                withUnsafeTemporaryAllocation(of: Float.self, capacity: span * k + rows * width) { buffer in
+                    // `block` [span, K]: `span` columns of the input turned into rows (read a
+                    // whole cache line of each input row at a time); `tile` [8, 32].
+                    let block = buffer.baseAddress!, tile = block + span * k
+                    for s in (spans * worker / workers)..<(spans * (worker + 1) / workers) {
+                        let c0 = s * span, width0 = Swift.min(span, count - c0)
+                        for p in 0..<k {
+                            let src = input.base + p * count + c0, dst = block + p
+                            for i in 0..<width0 { dst[i &* k] = src[i] }
+                        }
+                        for r in stride(from: 0, to: width0, by: rows) {
+                            let n = Swift.min(rows, width0 - r)
+                            for panel in 0..<panelCount {
+                                product(block + r * k, rows: n, panel: panel, weights: weights.base, tile: tile, ldt: width)
+                                let j0 = panel * width
+                                for j in 0..<Swift.min(width, outFeatures - j0) {
+                                    let dst = output.base + (j0 + j) * count + c0 + r
+                                    for i in 0..<n { dst[i] = tile[i &* width &+ j] }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Columns of ``applyToColumns(_:count:out:)``'s input turned into rows at a time.
+    static let columnSpan = 64
 
     /// One tile: rows `firstRow..<firstRow + n` × the panel's columns, through the epilogue. A full
     /// panel that replaces its output is accumulated in the output rows themselves; a partial panel,
