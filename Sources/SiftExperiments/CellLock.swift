@@ -14,6 +14,10 @@ public final class CellLock {
 
     /// Takes the lock of `folder`, or returns nil when another open lock (a live run) holds it.
     public static func acquire(_ folder: URL) throws -> CellLock? {
+        // Held from creating the folder until the lock is registered, and taken for good by the
+        // signal handler: a SIGTERM cannot fall between the two and leave a folder behind.
+        gate.lock()
+        defer { gate.unlock() }
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let url = folder.appendingPathComponent(".lock")
         let fd = open(url.path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
@@ -38,6 +42,9 @@ public final class CellLock {
     /// Lock files this process holds, for the signal handlers.
     static let registry = Mutex(Set<URL>())
 
+    /// Serialises ``acquire(_:)`` with the signal handler (which never releases it).
+    static let gate = NSLock()
+
     /// On SIGINT or SIGTERM: removes the folders of the cells this process holds that are not
     /// finished (their partial files), then dies of the signal as it would have (exit status
     /// 128 + n). Finished cells and their atomic files are untouched; a rerun resumes. External
@@ -47,6 +54,7 @@ public final class CellLock {
             signal(sig, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
             source.setEventHandler {
+                gate.lock()  // no cell folder is created from here on; the process dies below
                 for lock in registry.withLock({ $0 }) {
                     let folder = lock.deletingLastPathComponent()
                     if !FileManager.default.fileExists(atPath: folder.appendingPathComponent("metrics.json").path) {
