@@ -189,3 +189,14 @@ for pair in "791599fce34a9182 d55d8bd4ef88664e" "08e508e40f66f5e3 dc19949c6f32e2
   set -- $pair
   "$SIFT" compare "Results/regime-fig6-random/$1" "Results/regime-fig12-zero-order-tau/$2" --metrics fid,is_mean,held_out.clf-mlp,held_out.is-oracle
 done
+echo '== regime table2: random N=16 -> ZO-2 / Paths-2 (same verifier, same 200 slots)'
+while read v zo paths random; do
+  for c in $zo $paths; do "$SIFT" compare "Results/table2-verifier-matrix/$random" "Results/regime-table2-algorithms/$c" --metrics fid,is_mean,held_out.is-oracle,held_out.clf-mlp,held_out.clf-vit; done
+done <<'CELLS'
+is-oracle 27d5674e5264fdb3 98d680001544acaf a5714a402fb0b74b
+clf-mlp 8fd09626384f3a0f 30a11ce0a8aba8a3 208025ddfd3c4847
+clf-vit d979cd6677c196d3 0adf1cf259222957 4ba387539ed8f25b
+CELLS
+echo '== regime table2: ZO-2 -> Paths-2 (mean-rank(clf-mlp,clf-vit); clf-vit)'
+"$SIFT" compare Results/regime-table2-algorithms/a0fad4743f8bb551 Results/regime-table2-algorithms/e8ad583414f7b365 --metrics fid,is_mean,held_out.is-oracle,held_out.clf-mlp,held_out.clf-vit
+"$SIFT" compare Results/regime-table2-algorithms/d979cd6677c196d3 Results/regime-table2-algorithms/0adf1cf259222957 --metrics fid,is_mean,held_out.is-oracle,held_out.clf-mlp,held_out.clf-vit
