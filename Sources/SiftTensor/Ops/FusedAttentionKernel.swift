@@ -59,6 +59,29 @@ public enum FusedAttentionKernel: SIMD16Kernel {
                              scores: UnsafeMutablePointer<Float>, t: Int, tp: Int, hd: Int, scale: Float) {
         let vectors = tp / 16
         var i = 0
+        #if !SIFT_AVX512
+        // AVX2 (16 registers of 8 floats): one query row by four key vectors per step (8
+        // accumulators); the two-row step below would spill. Same FMA chains, same bits.
+        while i < t {
+            var jv = 0
+            while jv + 4 <= vectors {
+                var a0 = F16(), a1 = F16(), a2 = F16(), a3 = F16()
+                let q0 = q + i * ld, kb = keysT + jv * 16
+                for p in 0..<hd {
+                    let x0 = F16(repeating: q0[p]), kr = kb + p * tp
+                    a0 = a0.addingProduct(x0, load(kr)); a1 = a1.addingProduct(x0, load(kr + 16))
+                    a2 = a2.addingProduct(x0, load(kr + 32)); a3 = a3.addingProduct(x0, load(kr + 48))
+                }
+                let s0 = scores + i * tp + jv * 16
+                store(a0 * scale, s0); store(a1 * scale, s0 + 16); store(a2 * scale, s0 + 32); store(a3 * scale, s0 + 48)
+                jv += 4
+            }
+            for rest in jv..<vectors {
+                scoreVector(q: q + i * ld, keysT: keysT + rest * 16, scores: scores + i * tp + rest * 16, tp: tp, hd: hd, scale: scale)
+            }
+            i += 1
+        }
+        #endif
         // Two query rows by four key vectors per step: 4 loads and 2 broadcasts feed 8 FMAs.
         while i + 2 <= t {
             var jv = 0
