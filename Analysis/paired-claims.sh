@@ -200,3 +200,11 @@ CELLS
 echo '== regime table2: ZO-2 -> Paths-2 (mean-rank(clf-mlp,clf-vit); clf-vit)'
 "$SIFT" compare Results/regime-table2-algorithms/a0fad4743f8bb551 Results/regime-table2-algorithms/e8ad583414f7b365 --metrics fid,is_mean,held_out.is-oracle,held_out.clf-mlp,held_out.clf-vit
 "$SIFT" compare Results/regime-table2-algorithms/d979cd6677c196d3 Results/regime-table2-algorithms/0adf1cf259222957 --metrics fid,is_mean,held_out.is-oracle,held_out.clf-mlp,held_out.clf-vit
+echo '== regime fig12 paths length at matched NFE and equal width'
+for pair in "length=8,width=2 length=2,width=8" "length=4,width=4 length=2,width=8" "length=1,width=16 length=2,width=8" "length=8,width=4 length=2,width=16" "length=4,width=8 length=2,width=16" "length=1,width=16 length=8,width=16" "length=2,width=16 length=8,width=16"; do
+  set -- $pair
+  "$SIFT" compare --in Results/regime-fig12-paths-length "$1" "$2" --metrics fid,is_mean,held_out.clf-mlp,held_out.is-oracle
+done
+echo '== regime fig12 random N=16/32 -> paths L2 width 8/16'
+"$SIFT" compare Results/regime-fig6-random/c16e974d259f5325 Results/regime-fig12-paths-length/6412c8c0270c6c8a --metrics fid,is_mean,held_out.clf-mlp,held_out.is-oracle
+"$SIFT" compare Results/regime-fig6-random/08e508e40f66f5e3 Results/regime-fig12-paths-length/1726eb35d1260dc7 --metrics fid,is_mean,held_out.clf-mlp,held_out.is-oracle
