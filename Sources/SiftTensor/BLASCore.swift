@@ -49,6 +49,7 @@ public enum BLASCore {
     /// (``PackedLinear``, ``FusedAttentionKernel``: one FMA chain per depth chunk): true with the
     /// SkylakeX kernels, which those kernels were checked against. With others (Haswell on AVX2
     /// machines) OpenBLAS rounds some products differently, and a column of a product can depend on
-    /// how many columns came with it; there the convolutions run on Sift's own kernel instead.
+    /// how many columns came with it; there the convolutions and shared-weight products run on
+    /// Sift's own kernel instead (every `Tensor.linear` always does).
     public static let openBLASMatchesOwnKernels = loadedCoreName.lowercased() == "skylakex"
 }

@@ -93,8 +93,8 @@ extension Tensor {
         if inF > 0 && outF > 0 {
             let layer = PackedLinear(weight: weight.data, bias: bias?.data, inFeatures: inF, outFeatures: outF)
             values = withPointers(x.data) { px in [Float].filled(rows * outF) { layer.apply(px, rows: rows, out: $0) } }
-        } else {  // no inputs: every row is the bias
-            values = (0..<rows).flatMap { _ in bias?.data ?? [Float](repeating: 0, count: outF) }
+        } else {  // no outputs, or no inputs (then no rows)
+            values = []
         }
         let outShape = Array(x.shape.dropLast()) + [outF]
         var inputs = [x, weight]
