@@ -75,29 +75,6 @@ import Testing
         }
     }
 
-    /// The convolutions' form: W · columns[K, count], written `[outFeatures, count]`, equals the
-    /// row product of the transposed input (column by column, so whatever `count` is), at one and
-    /// two threads; counts that leave part of a span and of a tile, widths that leave part of a panel.
-    @Test(arguments: [(9, 32, 6277), (288, 32, 300), (576, 64, 130), (50, 40, 77), (400, 33, 9)])
-    func columnProductEqualsTheRowProduct(shape: (Int, Int, Int)) {
-        let (k, outF, count) = shape
-        let threads = Threads.count
-        defer { Threads.set(threads) }
-        let columns = Philox(seed: 12).normals(k * count), w = Philox(seed: 13).normals(outF * k).map { $0 * 0.1 }
-        let rows = (0..<(count * k)).map { columns[($0 % k) * count + $0 / k] }  // [count, K]
-        let expected = reference(rows, w, nil, rows: count, inF: k, outF: outF)  // [count, outF]
-        let layer = w.withUnsafeBufferPointer { PackedLinear(weight: $0, inFeatures: k, outFeatures: outF) }
-        for t in Set([1, 2, threads]) {
-            Threads.set(t)
-            var out = [Float](repeating: .nan, count: outF * count)
-            columns.withUnsafeBufferPointer { pc in out.withUnsafeMutableBufferPointer { po in
-                layer.applyToColumns(pc.baseAddress!, count: count, out: po.baseAddress!)
-            } }
-            let transposed = (0..<(count * outF)).map { out[($0 % outF) * count + $0 / outF] }
-            #expect(transposed == expected, "\(k)×\(count) columns → \(outF), \(t) threads")
-        }
-    }
-
     @Test func geluEpilogueEqualsTheGELUPass() {
         let (rows, inF, outF) = (3136 / 4 + 3, 96, 384)
         let x = Philox(seed: 4).normals(rows * inF), w = Philox(seed: 5).normals(outF * inF).map { $0 * 0.2 }

@@ -69,34 +69,15 @@ extension Tensor {
         let imageSize = geo.c * geo.h * geo.w, outSize = geo.o * geo.pixels
         let (n, o, pixels, patch) = (geo.n, geo.o, geo.pixels, geo.patch)
         let columns = n * pixels  // one column per output pixel of every image
-        // The whole batch is one product: W [O, P] · cols [P, N·HW] → [O, N·HW].
-        var cols = [Float](repeating: 0, count: patch * columns)
+        // Band by band (ConvBands): a pixel's value does not depend on how many images came with it.
         let values = withPointers(x.data, weight.data) { px, pw in
             [Float].filled(n * outSize) { out in
-                var product = [Float](repeating: 0, count: o * columns)
-                cols.withUnsafeMutableBufferPointer { pcols in
-                    let cbase = SharedPointer(pcols.baseAddress!), xs = SharedConstPointer(px)
-                    parallelFor(n) { i in geo.im2col(xs.base + i * imageSize, cbase.base, ld: columns, offset: i * pixels) }
-                    // A pixel's value must not depend on how many images came with it: OpenBLAS's
-                    // batch-stable product guarantees that with the kernels whose rounding Sift
-                    // models (and is faster there); elsewhere Sift's own product, which rounds the same.
-                    product.withUnsafeMutableBufferPointer { pp in
-                        if BLASCore.openBLASMatchesOwnKernels {
-                            BLAS.gemm(transA: false, transB: false, m: o, n: columns, k: patch, a: pw, b: pcols.baseAddress!, c: pp.baseAddress!,
-                                      batchStable: true)
-                        } else {
-                            PackedLinear(weight: UnsafeBufferPointer(start: pw, count: o * patch), inFeatures: patch, outFeatures: o)
-                                .applyToColumns(pcols.baseAddress!, count: columns, out: pp.baseAddress!)
-                        }
-                    }
+                let product = ColumnProduct(weight: pw, outputs: o, depth: patch)
+                if let bias {
+                    withPointers(bias.data) { geo.forward(px, product: product, bias: $0, out: out) }
+                } else {
+                    geo.forward(px, product: product, bias: nil, out: out)
                 }
-                // [O, N, HW] → [N, O, HW] with the bias.
-                for i in 0..<n { for ch in 0..<o {
-                    let src = product.withUnsafeBufferPointer { $0.baseAddress! + ch * columns + i * pixels }
-                    let dst = out + (i * o + ch) * pixels
-                    let b = bias?.data[ch] ?? 0
-                    for p in 0..<pixels { dst[p] = src[p] + b }
-                } }
             }
         }
         var inputs = [x, weight]
@@ -107,6 +88,13 @@ extension Tensor {
             for i in 0..<n { for ch in 0..<o { for p in 0..<pixels {
                 gT[ch * columns + i * pixels + p] = g[(i * o + ch) * pixels + p]
             } } }
+            // The column matrix `[patch, N·HW]` (im2col writes every element, the padding's zeros too).
+            let cols = withPointers(x.data) { px in
+                [Float].filled(patch * columns) { pcols in
+                    let cbase = SharedPointer(pcols), xs = SharedConstPointer(px)
+                    parallelFor(n) { i in geo.im2col(xs.base + i * imageSize, cbase.base, ld: columns, offset: i * pixels) }
+                }
+            }
             withPointers(gT, cols) { pg, pcols in
                 if weight.requiresGrad {  // dW = gT · colsᵀ
                     weight.accumulateGrad([Float].filled(weight.count) { dw in

@@ -37,7 +37,7 @@ public final class PackedLinear {
         self.init(packed: packed, hasBias: bias != nil, inFeatures: inFeatures, outFeatures: outFeatures)
     }
 
-    /// Packs a raw `weight` `[outFeatures, inFeatures]` without bias (a convolution's weights).
+    /// Packs a raw `weight` `[outFeatures, inFeatures]` without bias (a shared-weight product's).
     public convenience init(weight: UnsafeBufferPointer<Float>, inFeatures: Int, outFeatures: Int) {
         self.init(packed: Self.pack(weight: weight, bias: nil, inFeatures: inFeatures, outFeatures: outFeatures),
                   hasBias: false, inFeatures: inFeatures, outFeatures: outFeatures)
@@ -60,13 +60,17 @@ public final class PackedLinear {
         let width = LinearTileKernel.columns
         let count = (outFeatures + width - 1) / width
         let biasStart = count * inFeatures * width
-        var values = [Float](repeating: 0, count: biasStart + (bias == nil ? 0 : count * width))
-        for j in 0..<outFeatures {
-            let panel = j / width, lane = j % width
-            for p in 0..<inFeatures { values[(panel * inFeatures + p) * width + lane] = weight[j * inFeatures + p] }
-            if let bias { values[biasStart + j] = bias[j] }
+        let total = biasStart + (bias == nil ? 0 : count * width)
+        return [Float](unsafeUninitializedCapacity: total) { buffer, initialized in
+            let values = buffer.baseAddress!, w = weight.baseAddress!
+            values.initialize(repeating: 0, count: total)
+            for j in 0..<outFeatures {
+                let dst = values + (j / width) * inFeatures * width + j % width, src = w + j * inFeatures
+                for p in 0..<inFeatures { dst[p &* width] = src[p] }
+                if let bias { values[biasStart + j] = bias[j] }
+            }
+            initialized = total
         }
-        return values
     }
 
     /// Packs a `[outFeatures, inFeatures]` weight tensor and an optional bias tensor.
@@ -104,51 +108,6 @@ public final class PackedLinear {
             }
         }
     }
-
-    /// The same product on a depth-major input, written transposed: `out[outFeatures, count]` =
-    /// W · `columns[inFeatures, count]` (a convolution's weights times its column matrix, one column
-    /// per output pixel; a layer without bias). Every output is rounded exactly as by
-    /// ``apply(_:rows:out:epilogue:)``, so a column's result does not depend on `count`.
-    public func applyToColumns(_ columns: UnsafePointer<Float>, count: Int, out: UnsafeMutablePointer<Float>) {
-        precondition(!hasBias, "PackedLinear.applyToColumns: a layer without bias (add it after the product)")
-        guard count > 0 else { return }
-        let (rows, width) = (LinearTileKernel.rows, LinearTileKernel.columns)
-        let span = Self.columnSpan, k = inFeatures
-        let spans = (count + span - 1) / span
-        let workers = count * outFeatures * inFeatures < Self.parallelWork ? 1 : Swift.min(Threads.count, spans)
-        let input = SharedConstPointer(columns), output = SharedPointer(out)
-        packed.withUnsafeBufferPointer { pp in
-            let weights = SharedConstPointer(pp.baseAddress!)
-            parallelFor(workers) { worker in
-                withUnsafeTemporaryAllocation(of: Float.self, capacity: span * k + rows * width) { buffer in
-                    // `block` [span, K]: `span` columns of the input turned into rows (read a
-                    // whole cache line of each input row at a time); `tile` [8, 32].
-                    let block = buffer.baseAddress!, tile = block + span * k
-                    for s in (spans * worker / workers)..<(spans * (worker + 1) / workers) {
-                        let c0 = s * span, width0 = Swift.min(span, count - c0)
-                        for p in 0..<k {
-                            let src = input.base + p * count + c0, dst = block + p
-                            for i in 0..<width0 { dst[i &* k] = src[i] }
-                        }
-                        for r in stride(from: 0, to: width0, by: rows) {
-                            let n = Swift.min(rows, width0 - r)
-                            for panel in 0..<panelCount {
-                                product(block + r * k, rows: n, panel: panel, weights: weights.base, tile: tile, ldt: width)
-                                let j0 = panel * width
-                                for j in 0..<Swift.min(width, outFeatures - j0) {
-                                    let dst = output.base + (j0 + j) * count + c0 + r
-                                    for i in 0..<n { dst[i] = tile[i &* width &+ j] }
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-        }
-    }
-
-    /// Columns of ``applyToColumns(_:count:out:)``'s input turned into rows at a time.
-    static let columnSpan = 64
 
     /// One tile: rows `firstRow..<firstRow + n` × the panel's columns, through the epilogue. A full
     /// panel that replaces its output is accumulated in the output rows themselves; a partial panel,
