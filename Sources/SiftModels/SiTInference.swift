@@ -18,9 +18,6 @@ public final class SiTInference {
     private var attended: [Float] = [], mlp: [Float] = [], tokensOut: [Float] = []
     private var condition: [Float] = [], modulation: [Float] = [], scratch: [Float] = []
     private var frequencies: [Float] = [], timeHidden: [Float] = []
-    /// Packed weights of every linear layer, keyed by the weight tensor; repacked when the weight's
-    /// or bias's ``Tensor/version`` moves (a model trained or reloaded after this was made).
-    private var packs: [ObjectIdentifier: (weightVersion: Int, biasVersion: Int, layer: PackedLinear)] = [:]
 
     /// When set, the wall time of every stage is added to it (a bench breakdown; off by default).
     public var profile: StageProfile?
@@ -128,19 +125,10 @@ public final class SiTInference {
         }
     }
 
-    /// The packed form of a linear layer's weights, packed again when they have changed.
-    private func packed(_ weight: Tensor, _ bias: Tensor?, inF: Int, outF: Int) -> PackedLinear {
-        let key = ObjectIdentifier(weight), biasVersion = bias?.version ?? -1
-        if let hit = packs[key], hit.weightVersion == weight.version, hit.biasVersion == biasVersion { return hit.layer }
-        let layer = PackedLinear(weight: weight.data, bias: bias?.data, inFeatures: inF, outFeatures: outF)
-        packs[key] = (weight.version, biasVersion, layer)
-        return layer
-    }
-
     /// into[rows, outF] = input[rows, inF] · weightᵀ + bias, GELU applied when `gelu`.
     private func linear(_ input: [Float], rows: Int, weight: Tensor, bias: Tensor?, inF: Int, outF: Int,
                         into output: inout [Float], gelu: Bool = false) {
-        let layer = packed(weight, bias, inF: inF, outF: outF)
+        let layer = PackedLinear.cached(weight: weight, bias: bias)  // packed again when either changes
         output.withUnsafeMutableBufferPointer { po in
             input.withUnsafeBufferPointer { layer.apply($0.baseAddress!, rows: rows, out: po.baseAddress!, epilogue: gelu ? .gelu : .store) }
         }
@@ -152,7 +140,7 @@ public final class SiTInference {
 
     /// hidden += gate ⊙ (input · weightᵀ + bias), the gate rows read from `modulation` at `gateOffset`.
     private func gatedLinear(_ input: [Float], rows: Int, layer: Linear, inF: Int, gateOffset: Int) {
-        let d = config.width, packedLayer = packed(layer.weight, layer.bias, inF: inF, outF: d)
+        let d = config.width, packedLayer = PackedLinear.cached(weight: layer.weight, bias: layer.bias)
         hidden.withUnsafeMutableBufferPointer { ph in
             modulation.withUnsafeBufferPointer { pm in
                 input.withUnsafeBufferPointer {

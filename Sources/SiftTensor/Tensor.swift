@@ -20,6 +20,8 @@ public final class Tensor {
     public var requiresGrad: Bool
     /// How this tensor was produced, when it was produced by a tracked operation.
     var node: GradNode?
+    /// This tensor packed as a linear layer's weight (``PackedLinear/cached(weight:bias:)``).
+    var packedLinear: PackedLinear.CacheEntry?
 
     /// Creates a tensor from values and a shape; `data.count` must equal the product of `shape`.
     public init(_ data: [Float], shape: [Int], requiresGrad: Bool = false) {

@@ -148,6 +148,14 @@ import Testing
         let x = param([2, 2, 4, 5], seed: 35)
         gradCheck([x], eps: 1e-3) { x.maxPool2x2() }
         #expect(x.maxPool2x2().shape == [2, 2, 2, 2])
+        // Without gradients (no window positions kept, planes spread over threads) the same values.
+        #expect(withNoGrad { x.maxPool2x2() }.data == x.maxPool2x2().data)
+        let big = Tensor(Philox(seed: 39).normals(4 * 64 * 14 * 14), shape: [4, 64, 14, 14])  // enough planes for two threads
+        let pooled = withNoGrad { big.maxPool2x2() }.data
+        for p in [0, 100, 255] { for y in 0..<7 { for xx in 0..<7 {
+            let at = { (dy: Int, dx: Int) in big.data[(p * 14 + 2 * y + dy) * 14 + 2 * xx + dx] }
+            #expect(pooled[(p * 7 + y) * 7 + xx] == Swift.max(Swift.max(at(0, 0), at(0, 1)), Swift.max(at(1, 0), at(1, 1))))
+        } } }
     }
 
     @Test func attention() {

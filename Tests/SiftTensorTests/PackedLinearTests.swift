@@ -119,4 +119,29 @@ import Testing
         packed(PackedLinear(weight: w, bias: nil, inFeatures: inF, outFeatures: outF), x, rows: rows, into: &out)
         for (o, e) in zip(out, expected) { #expect(abs(o - e) <= 1e-4 * Swift.max(1, abs(e))) }
     }
+
+    /// `Tensor.linear` packs a weight once and packs it again when the weight or the bias changes
+    /// (``PackedLinear/cached(weight:bias:)``): the result always equals a fresh packing's.
+    @Test func cachedPackingFollowsTheWeights() {
+        let (rows, inF, outF) = (5, 40, 33)
+        let x = Tensor(Philox(seed: 30).normals(rows * inF), shape: [rows, inF])
+        let weight = Tensor(Philox(seed: 31).normals(outF * inF), shape: [outF, inF]), bias = Tensor(Philox(seed: 32).normals(outF), shape: [outF])
+        func fresh(_ b: Tensor?) -> [Float] {
+            var out = [Float](repeating: .nan, count: rows * outF)
+            packed(PackedLinear(weight: weight.data, bias: b?.data, inFeatures: inF, outFeatures: outF), x.data, rows: rows, into: &out)
+            return out
+        }
+        let first = Tensor.linear(x, weight: weight, bias: bias).data
+        #expect(first == fresh(bias))
+        #expect(PackedLinear.cached(weight: weight, bias: bias) === PackedLinear.cached(weight: weight, bias: bias))
+        weight.data[7] += 1  // a changed weight
+        #expect(Tensor.linear(x, weight: weight, bias: bias).data == fresh(bias))
+        #expect(Tensor.linear(x, weight: weight, bias: bias).data != first)
+        bias.data[0] -= 1    // a changed bias
+        #expect(Tensor.linear(x, weight: weight, bias: bias).data == fresh(bias))
+        #expect(Tensor.linear(x, weight: weight, bias: nil).data == fresh(nil))  // another bias (none)
+        let other = Tensor(bias.data, shape: [outF])  // another bias tensor with the same values and version
+        other.data[1] += 2
+        #expect(Tensor.linear(x, weight: weight, bias: other).data == fresh(other))
+    }
 }

@@ -128,24 +128,31 @@ extension Tensor {
     }
 
     /// 2×2 max-pooling with stride 2 over `[N, C, H, W]` (odd trailing rows/columns are dropped).
-    /// The gradient goes to the first maximum of each window.
+    /// The gradient goes to the first maximum of each window. Planes are spread over the threads;
+    /// where the window's maximum came from is kept only when a gradient will be asked for.
     public func maxPool2x2() -> Tensor {
         precondition(rank == 4, "maxPool2x2: needs [N, C, H, W], got \(shape)")
         let (planes, h, w) = (shape[0] * shape[1], shape[2], shape[3])
         let (oh, ow) = (h / 2, w / 2)
-        var argmax = [Int](repeating: 0, count: planes * oh * ow)
+        let tracked = GradMode.isEnabled && requiresGrad  // as `recording` decides
+        var argmax = [Int](repeating: 0, count: tracked ? planes * oh * ow : 0)
         let values = withPointers(data) { src in
             [Float].filled(planes * oh * ow) { dst in
-                for p in 0..<planes { for y in 0..<oh { for x in 0..<ow {
-                    var best = -Float.infinity, at = 0
-                    for dy in 0..<2 { for dx in 0..<2 {
-                        let idx = (p * h + 2 * y + dy) * w + 2 * x + dx
-                        if src[idx] > best || (dy == 0 && dx == 0) { best = src[idx]; at = idx }
-                    } }
-                    let o = (p * oh + y) * ow + x
-                    dst[o] = best
-                    argmax[o] = at
-                } } }
+                argmax.withUnsafeMutableBufferPointer { pa in
+                    let from = SharedConstPointer(src), to = SharedPointer(dst), at = tracked ? SharedPointer(pa.baseAddress!) : nil
+                    parallelChunks(planes, minChunk: Swift.max(1, 16_384 / Swift.max(1, h * w))) { range in
+                        for p in range { for y in 0..<oh { for x in 0..<ow {
+                            var best = -Float.infinity, index = 0
+                            for dy in 0..<2 { for dx in 0..<2 {
+                                let idx = (p * h + 2 * y + dy) * w + 2 * x + dx
+                                if from.base[idx] > best || (dy == 0 && dx == 0) { best = from.base[idx]; index = idx }
+                            } }
+                            let o = (p * oh + y) * ow + x
+                            to.base[o] = best
+                            at?.base[o] = index
+                        } } }
+                    }
+                }
             }
         }
         let total = count

@@ -91,7 +91,7 @@ extension Tensor {
         let rows = inF == 0 ? 0 : x.count / inF
         let values: [Float]
         if inF > 0 && outF > 0 {
-            let layer = PackedLinear(weight: weight.data, bias: bias?.data, inFeatures: inF, outFeatures: outF)
+            let layer = PackedLinear.cached(weight: weight, bias: bias)
             values = withPointers(x.data) { px in [Float].filled(rows * outF) { layer.apply(px, rows: rows, out: $0) } }
         } else {  // no outputs, or no inputs (then no rows)
             values = []

@@ -6,7 +6,7 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure GEMM GFLOP/s and operation throughput on this machine.",
-        subcommands: [GemmBench.self, OpsBench.self, ModelBench.self, BootstrapBench.self, GradientBench.self, WorkerBench.self])
+        subcommands: [GemmBench.self, OpsBench.self, ModelBench.self, FeaturesBench.self, BootstrapBench.self, GradientBench.self, WorkerBench.self])
 }
 
 /// Options shared by the benchmarks.
