@@ -91,14 +91,12 @@ import SiftTensor
         #expect(outcomes[1].meanScore > outcomes[0].meanScore, "ascending self-similarity raises it")
     }
 
-    /// Known limitation: the backward pass runs on OpenBLAS, whose Haswell kernels (AVX2 machines)
-    /// split some products differently with one thread than with two; there the gradient search's
-    /// bits depend on the thread count (with the SkylakeX kernels they do not).
+    /// The backward pass's input gradients run on products whose rows do not depend on the thread
+    /// count (`Tensor.rowStableProduct`: OpenBLAS's Haswell kernels split some products differently
+    /// with one thread than with two), so the gradient search's bits do not either.
     @Test func resultsDoNotDependOnThreads() throws {
         let search = try Self.search([2]) { $0.optimizer = .sgd; $0.regularizer = .norm; $0.learningRate = 0.5 }
-        try withKnownIssue("backward products on OpenBLAS's Haswell kernels depend on the thread count", isIntermittent: true) {
-            try SearchTestSupport.expectSameOverBatchesAndThreads(search, settings: Self.settings, runs: [(256, 1), (256, 2)])
-        } when: { !BLASCore.openBLASMatchesOwnKernels }
+        try SearchTestSupport.expectSameOverBatchesAndThreads(search, settings: Self.settings, runs: [(256, 1), (256, 2)])
     }
 
     @Test func projectionKeepsTheNoiseOnItsShell() throws {

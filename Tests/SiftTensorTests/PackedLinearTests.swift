@@ -144,4 +144,17 @@ import Testing
         other.data[1] += 2
         #expect(Tensor.linear(x, weight: weight, bias: other).data == fresh(other))
     }
+
+    /// A depth-major weight `[inFeatures, outFeatures]` packs to the same layer as its transpose.
+    @Test(arguments: [(7, 40, 33), (300, 96, 64), (3, 5, 1)])
+    func depthMajorPackingEqualsTheTransposed(shape: (Int, Int, Int)) {
+        let (rows, inF, outF) = shape
+        let x = Philox(seed: 40).normals(rows * inF), depthMajor = Philox(seed: 41).normals(inF * outF)
+        let w = (0..<(outF * inF)).map { depthMajor[($0 % inF) * outF + $0 / inF] }  // [outF, inF]
+        var expected = [Float](repeating: .nan, count: rows * outF), out = expected
+        packed(PackedLinear(weight: w, bias: nil, inFeatures: inF, outFeatures: outF), x, rows: rows, into: &expected)
+        let layer = depthMajor.withUnsafeBufferPointer { PackedLinear(depthMajorWeight: $0.baseAddress!, inFeatures: inF, outFeatures: outF) }
+        packed(layer, x, rows: rows, into: &out)
+        #expect(out == expected)
+    }
 }

@@ -28,9 +28,9 @@ extension Tensor {
                 } else if flatten && k > 0 {
                     // Sift's own product, which rounds as the batch-stable BLAS one with the
                     // SkylakeX kernels: a row must not depend on how many rows came with it.
-                    let w = transposeB ? Array(UnsafeBufferPointer(start: pb, count: n * k))
-                                       : (0..<(n * k)).map { pb[($0 % k) * n + $0 / k] }  // [K, N] → [N, K]
-                    PackedLinear(weight: w, bias: nil, inFeatures: k, outFeatures: n).apply(pa, rows: batch * m, out: pc)
+                    let layer = transposeB ? PackedLinear(weight: UnsafeBufferPointer(start: pb, count: n * k), inFeatures: k, outFeatures: n)
+                                           : PackedLinear(depthMajorWeight: pb, inFeatures: k, outFeatures: n)  // B [K, N]
+                    layer.apply(pa, rows: batch * m, out: pc)
                 } else {
                     BLAS.batchedGemm(batch: batch, transA: transposeA, transB: transposeB, m: m, n: n, k: k,
                                      a: pa, aStride: aStride, b: pb, bStride: bStride, c: pc, cStride: m * n)
@@ -42,8 +42,9 @@ extension Tensor {
                 withPointers(b.data) { pb in
                     if a.requiresGrad {
                         let ga = [Float].filled(a.count) { dst in
-                            if flatten {
-                                BLAS.gemm(transA: false, transB: !transposeB, m: batch * m, n: k, k: n, a: pg, b: pb, c: dst)
+                            if flatten {  // dA = dC · op(B)ᵀ, op(B)ᵀ being B itself when transposeB
+                                Tensor.rowStableProduct(pg, rows: batch * m, inner: n, weight: pb, weightIsOutputMajor: !transposeB,
+                                                        outputs: k, out: dst)
                             } else if !transposeA {  // dA = dC · op(B)ᵀ
                                 BLAS.batchedGemm(batch: batch, transA: false, transB: !transposeB, m: m, n: k, k: n,
                                                  a: pg, aStride: m * n, b: pb, bStride: bStride, c: dst, cStride: aStride)
@@ -103,7 +104,9 @@ extension Tensor {
             withPointers(g, x.data) { pg, px in
                 if x.requiresGrad {
                     x.accumulateGrad(withPointers(weight.data) { pw in
-                        [Float].filled(x.count) { BLAS.gemm(transA: false, transB: false, m: rows, n: inF, k: outF, a: pg, b: pw, c: $0) }
+                        [Float].filled(x.count) {  // dx = g · W, W [outF, inF]
+                            Tensor.rowStableProduct(pg, rows: rows, inner: outF, weight: pw, weightIsOutputMajor: false, outputs: inF, out: $0)
+                        }
                     })
                 }
                 if weight.requiresGrad {
@@ -116,5 +119,24 @@ extension Tensor {
                 }
             }
         }
+    }
+
+    /// `out[rows, outputs] = a[rows, inner] · w`, with `w` given as `[outputs, inner]`
+    /// (`weightIsOutputMajor`) or `[inner, outputs]`, row-major: the input gradients of a linear
+    /// layer and of a shared-weight product. A row's bits must not depend on the thread count (a
+    /// gradient search's result would): OpenBLAS's product where its kernels round as Sift's own
+    /// (SkylakeX), elsewhere ``PackedLinear`` (OpenBLAS's Haswell kernels split some products
+    /// differently with one thread than with two).
+    static func rowStableProduct(_ a: UnsafePointer<Float>, rows: Int, inner: Int, weight w: UnsafePointer<Float>,
+                                 weightIsOutputMajor: Bool, outputs: Int, out: UnsafeMutablePointer<Float>) {
+        guard rows > 0, outputs > 0 else { return }
+        guard inner > 0 else { out.initialize(repeating: 0, count: rows * outputs); return }
+        if BLASCore.openBLASMatchesOwnKernels {
+            BLAS.gemm(transA: false, transB: weightIsOutputMajor, m: rows, n: outputs, k: inner, a: a, b: w, c: out)
+            return
+        }
+        let layer = weightIsOutputMajor ? PackedLinear(weight: UnsafeBufferPointer(start: w, count: outputs * inner), inFeatures: inner, outFeatures: outputs)
+                                        : PackedLinear(depthMajorWeight: w, inFeatures: inner, outFeatures: outputs)
+        layer.apply(a, rows: rows, out: out)
     }
 }

@@ -43,6 +43,28 @@ public final class PackedLinear {
                   hasBias: false, inFeatures: inFeatures, outFeatures: outFeatures)
     }
 
+    /// Packs a weight given depth-major, `[inFeatures, outFeatures]` row-major (the transpose of the
+    /// usual layout: a product `x · W` rather than `x · Wᵀ`), without bias. Each panel row is a
+    /// contiguous run of the input row, so packing costs one pass over the weights.
+    public convenience init(depthMajorWeight weight: UnsafePointer<Float>, inFeatures: Int, outFeatures: Int) {
+        precondition(inFeatures > 0 && outFeatures > 0, "PackedLinear: \(outFeatures)×\(inFeatures)")
+        let width = LinearTileKernel.columns
+        let count = (outFeatures + width - 1) / width
+        let packed = [Float](unsafeUninitializedCapacity: count * inFeatures * width) { buffer, initialized in
+            let values = buffer.baseAddress!
+            for panel in 0..<count {
+                let j0 = panel * width, valid = Swift.min(width, outFeatures - j0)
+                for p in 0..<inFeatures {
+                    let dst = values + (panel * inFeatures + p) * width
+                    dst.update(from: weight + p * outFeatures + j0, count: valid)
+                    (dst + valid).update(repeating: 0, count: width - valid)
+                }
+            }
+            initialized = count * inFeatures * width
+        }
+        self.init(packed: packed, hasBias: false, inFeatures: inFeatures, outFeatures: outFeatures)
+    }
+
     private init(packed: [Float], hasBias: Bool, inFeatures: Int, outFeatures: Int) {
         self.inFeatures = inFeatures
         self.outFeatures = outFeatures
