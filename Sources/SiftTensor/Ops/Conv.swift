@@ -139,7 +139,7 @@ extension Tensor {
         let values = withPointers(data) { src in
             [Float].filled(planes * oh * ow) { dst in
                 argmax.withUnsafeMutableBufferPointer { pa in
-                    let from = SharedConstPointer(src), to = SharedPointer(dst), at = tracked ? SharedPointer(pa.baseAddress!) : nil
+                    let from = SharedConstPointer(src), to = SharedPointer(dst), at = pa.isEmpty ? nil : SharedPointer(pa.baseAddress!)
                     parallelChunks(planes, minChunk: Swift.max(1, 16_384 / Swift.max(1, h * w))) { range in
                         for p in range { for y in 0..<oh { for x in 0..<ow {
                             var best = -Float.infinity, index = 0

@@ -32,7 +32,7 @@ extension ConvGeometry {
                     padBand(input.base + image * c * h * w, firstRow: y0, rows: rows, into: band)
                     bandColumns(band, rows: rows, into: columns)
                     product.apply(columns, count: rows * ow, out: output.base + image * o * pixels + y0 * ow, ldOut: pixels,
-                                  bias: biases?.base, parallel: false)
+                                  bias: biases?.base, parallel: workers == 1)  // one band in all: its strips over the threads
                 }
             }
         }
