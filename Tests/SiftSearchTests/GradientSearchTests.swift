@@ -93,7 +93,8 @@ import SiftTensor
 
     /// The backward pass's input gradients run on products whose rows do not depend on the thread
     /// count (`Tensor.rowStableProduct`: OpenBLAS's Haswell kernels split some products differently
-    /// with one thread than with two), so the gradient search's bits do not either.
+    /// with one thread than with two), so the gradient search's bits do not either (with the
+    /// classifiers' verifiers; a convolution's input gradient still runs on OpenBLAS).
     @Test func resultsDoNotDependOnThreads() throws {
         let search = try Self.search([2]) { $0.optimizer = .sgd; $0.regularizer = .norm; $0.learningRate = 0.5 }
         try SearchTestSupport.expectSameOverBatchesAndThreads(search, settings: Self.settings, runs: [(256, 1), (256, 2)])

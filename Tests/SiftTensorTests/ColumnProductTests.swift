@@ -37,8 +37,10 @@ import Testing
 
     /// `Tensor.conv2d` (bands of rows, ConvBands) equals the column product of the whole im2col
     /// matrix rounded one scalar at a time, image by image, whatever the batch and thread count:
-    /// eval-cnn's layers (several bands per image, the last one short), a stride of 2, no padding.
-    @Test(arguments: [(2, 32, 28, 28, 32, 1, 1), (3, 64, 7, 7, 64, 1, 1), (2, 3, 9, 6, 5, 2, 1), (2, 2, 6, 5, 3, 1, 0), (1, 1, 28, 28, 32, 1, 1)])
+    /// eval-cnn's layers (several bands per image, the last one short), a stride of 2, no padding,
+    /// and padding wider than a band's padded row (a stride past the image).
+    @Test(arguments: [(2, 32, 28, 28, 32, 1, 1), (3, 64, 7, 7, 64, 1, 1), (2, 3, 9, 6, 5, 2, 1), (2, 2, 6, 5, 3, 1, 0), (1, 1, 28, 28, 32, 1, 1),
+                     (1, 1, 30, 1, 2, 20, 4)])
     func convolutionEqualsTheChainReference(shape: (Int, Int, Int, Int, Int, Int, Int)) {
         let (n, c, h, w, o, stride, padding) = shape
         let threads = Threads.count

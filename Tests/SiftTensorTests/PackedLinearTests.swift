@@ -143,6 +143,14 @@ import Testing
         let other = Tensor(bias.data, shape: [outF])  // another bias tensor with the same values and version
         other.data[1] += 2
         #expect(Tensor.linear(x, weight: weight, bias: other).data == fresh(other))
+        // Reshaped in place (same version): packed anew for the new [out, in].
+        let square = Tensor(Philox(seed: 33).normals(6 * 4), shape: [6, 4]), input = Tensor(Philox(seed: 34).normals(2 * 4), shape: [2, 4])
+        _ = Tensor.linear(input, weight: square, bias: nil)
+        square.reshapeInPlace([4, 6])
+        let wide = Tensor(Philox(seed: 35).normals(2 * 6), shape: [2, 6])
+        var expected = [Float](repeating: .nan, count: 2 * 4)
+        packed(PackedLinear(weight: square.data, bias: nil, inFeatures: 6, outFeatures: 4), wide.data, rows: 2, into: &expected)
+        #expect(Tensor.linear(wide, weight: square, bias: nil).data == expected)
     }
 
     /// A depth-major weight `[inFeatures, outFeatures]` packs to the same layer as its transpose.

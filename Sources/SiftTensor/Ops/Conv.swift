@@ -88,8 +88,9 @@ extension Tensor {
             for i in 0..<n { for ch in 0..<o { for p in 0..<pixels {
                 gT[ch * columns + i * pixels + p] = g[(i * o + ch) * pixels + p]
             } } }
-            // The column matrix `[patch, N·HW]` (im2col writes every element, the padding's zeros too).
-            let cols = withPointers(x.data) { px in
+            // The column matrix `[patch, N·HW]` for the weight gradient (im2col writes every element,
+            // the padding's zeros too); not built when only the input needs a gradient.
+            let cols = !weight.requiresGrad ? [] : withPointers(x.data) { px in
                 [Float].filled(patch * columns) { pcols in
                     let cbase = SharedPointer(pcols), xs = SharedConstPointer(px)
                     parallelFor(n) { i in geo.im2col(xs.base + i * imageSize, cbase.base, ld: columns, offset: i * pixels) }

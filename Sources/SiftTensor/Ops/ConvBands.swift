@@ -42,15 +42,16 @@ extension ConvGeometry {
     /// for the `inputRows(rows)` input rows that output rows `y0 ..< y0 + rows` read.
     func padBand(_ img: UnsafePointer<Float>, firstRow y0: Int, rows: Int, into band: UnsafeMutablePointer<Float>) {
         let (inRows, wp) = (inputRows(rows), paddedWidth)
-        let copied = Swift.max(0, Swift.min(w, wp - padding))  // image columns inside the band
+        let lead = Swift.min(padding, wp)                       // zeros before the image's first column
+        let copied = Swift.max(0, Swift.min(w, wp - lead))      // image columns inside the band
         for ci in 0..<c {
             for r in 0..<inRows {
                 let iy = y0 * stride - padding + r
                 let dst = band + (ci * inRows + r) * wp
                 guard iy >= 0 && iy < h else { dst.update(repeating: 0, count: wp); continue }
-                dst.update(repeating: 0, count: padding)
-                (dst + padding).update(from: img + (ci * h + iy) * w, count: copied)
-                (dst + padding + copied).update(repeating: 0, count: wp - padding - copied)
+                dst.update(repeating: 0, count: lead)
+                (dst + lead).update(from: img + (ci * h + iy) * w, count: copied)
+                (dst + lead + copied).update(repeating: 0, count: wp - lead - copied)
             }
         }
     }

@@ -124,9 +124,12 @@ extension Tensor {
     /// `out[rows, outputs] = a[rows, inner] · w`, with `w` given as `[outputs, inner]`
     /// (`weightIsOutputMajor`) or `[inner, outputs]`, row-major: the input gradients of a linear
     /// layer and of a shared-weight product. A row's bits must not depend on the thread count (a
-    /// gradient search's result would): OpenBLAS's product where its kernels round as Sift's own
-    /// (SkylakeX), elsewhere ``PackedLinear`` (OpenBLAS's Haswell kernels split some products
-    /// differently with one thread than with two).
+    /// gradient search's result would): elsewhere than with OpenBLAS's SkylakeX kernels this runs on
+    /// ``PackedLinear`` (the Haswell kernels split some products differently with one thread than
+    /// with two). With the SkylakeX kernels it stays OpenBLAS's plain product, as before (bits
+    /// unchanged there; per BLAS.swift, depths over ``BLAS/stableDepth`` may still split by thread
+    /// count there — untested on this AVX2 machine). Convolutions' input gradients are not routed
+    /// here yet.
     static func rowStableProduct(_ a: UnsafePointer<Float>, rows: Int, inner: Int, weight w: UnsafePointer<Float>,
                                  weightIsOutputMajor: Bool, outputs: Int, out: UnsafeMutablePointer<Float>) {
         guard rows > 0, outputs > 0 else { return }

@@ -29,11 +29,12 @@ extension PackedLinear {
         cacheLock.lock()
         let entry = weight.packedLinear
         cacheLock.unlock()
-        if let entry, entry.weightVersion == weight.version, entry.bias === bias, entry.biasVersion == biasVersion {
-            return entry.layer
-        }
         precondition(weight.rank >= 2 && weight.shape[0] > 0, "PackedLinear.cached: weight \(weight.shape)")
         let outFeatures = weight.shape[0]
+        if let entry, entry.weightVersion == weight.version, entry.bias === bias, entry.biasVersion == biasVersion,
+           entry.layer.outFeatures == outFeatures, entry.layer.inFeatures == weight.count / outFeatures {  // a reshape keeps the version
+            return entry.layer
+        }
         let layer = PackedLinear(weight: weight.data, bias: bias?.data, inFeatures: weight.count / outFeatures, outFeatures: outFeatures)
         let fresh = CacheEntry(weightVersion: weight.version, bias: bias, biasVersion: biasVersion, layer: layer)
         cacheLock.lock()
