@@ -126,10 +126,23 @@ public final class ExperimentRunner {
         defer { progress.finish() }
         var finished = [String]()
         for group in Self.groups(todo) {
-            try withLocks(group) { finished += try runGroup($0) }
+            try withLocks(group) { locked in
+                // Another run (a second queue on the same file) may have finished some since `todo`.
+                let still = stillPending(locked)
+                for cell in locked where !still.contains(where: { $0.id == cell.id }) {
+                    progress.note("cell \(cell.id) was finished by another run meanwhile; skipped")
+                }
+                if !still.isEmpty { finished += try runGroup(still) }
+            }
         }
         try store.rebuildSummary()
         return finished
+    }
+
+    /// The cells of `cells` that still need computing now (as ``pending`` decides), checked again
+    /// once their locks are held.
+    func stillPending(_ cells: [ExperimentCell]) -> [ExperimentCell] {
+        cells.filter { options.force || !isUpToDate($0) }
     }
 
     /// Locks each cell of `group` (skipping those another run holds) and runs `body` on the locked ones.

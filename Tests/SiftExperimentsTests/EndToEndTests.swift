@@ -139,6 +139,18 @@ enum TinyExperiment {
         #expect(finished == [cells[2].id])
     }
 
+    /// Two queues on one file: a cell another run finished after this one listed its pending cells
+    /// is skipped once its lock is held, not computed again.
+    @Test func aCellFinishedByAnotherRunMeanwhileIsNotRunAgain() throws {
+        let url = TinyExperiment.results("meanwhile")
+        let first = try TinyExperiment.runner(results: url)
+        let todo = first.pending  // listed before the other run
+        #expect(first.stillPending(todo).count == todo.count && !todo.isEmpty)
+        _ = try TinyExperiment.runner(results: url).run()
+        #expect(first.stillPending(todo).isEmpty)
+        #expect(try first.run().isEmpty)
+    }
+
     @Test func cliJobsShardsAndKillNineMatchTheReference() throws {
         #expect(FileManager.default.isExecutableFile(atPath: TinyExperiment.sift.path), "build the sift executable first")
         // --jobs 2 (two processes of one thread each).
