@@ -80,7 +80,7 @@ public final class SiTInference {
                 } } }
             } } }
         }
-        linear(patches, rows: rows, weight: model.patchWeight, bias: model.patchBias, inF: pv, outF: d, into: &hidden)
+        linear(patches, rows: rows, weight: model.patchWeight, bias: model.patchBias, into: &hidden)
         hidden.withUnsafeMutableBufferPointer { ph in
             model.positions.data.withUnsafeBufferPointer { pos in
                 for i in 0..<n { for j in 0..<(tokens * d) { ph[i * tokens * d + j] += pos[j] } }
@@ -91,29 +91,29 @@ public final class SiTInference {
         stage("conditioning") {
         let freq = SinCos.timesteps(t, dim: c.frequencySize)
         frequencies.replaceSubrange(0..<freq.count, with: freq)
-        linear(frequencies, rows: n, layer: model.timeMLP1, inF: c.frequencySize, outF: d, into: &timeHidden)
+        linear(frequencies, rows: n, layer: model.timeMLP1, into: &timeHidden)
         for i in 0..<(n * d) { timeHidden[i] = Activations.silu(timeHidden[i]) }
-        linear(timeHidden, rows: n, layer: model.timeMLP2, inF: d, outF: d, into: &condition)
+        linear(timeHidden, rows: n, layer: model.timeMLP2, into: &condition)
         model.labelTable.data.withUnsafeBufferPointer { table in
             for i in 0..<n { for k in 0..<d { condition[i * d + k] = Activations.silu(condition[i * d + k] + table[labels[i] * d + k]) } }
         }
         }
         // 3. Blocks.
         for block in model.blocks {
-            stage("adaLN linear") { linear(condition, rows: n, layer: block.modulation, inF: d, outF: 6 * d, into: &modulation) }
+            stage("adaLN linear") { linear(condition, rows: n, layer: block.modulation, into: &modulation) }
             stage("layer norm + modulate") { normModulate(rows: rows, d: d, shiftOffset: 0, scaleOffset: d, stride: 6 * d) }
-            stage("qkv GEMM") { linear(normed, rows: rows, layer: block.attentionQKV, inF: d, outF: 3 * d, into: &qkv) }
+            stage("qkv GEMM") { linear(normed, rows: rows, layer: block.attentionQKV, into: &qkv) }
             stage("attention") { attention(n: n, heads: c.heads, tokens: tokens, d: d) }
-            stage("proj GEMM + gated residual") { gatedLinear(attended, rows: rows, layer: block.attentionProj, inF: d, gateOffset: 2 * d) }
+            stage("proj GEMM + gated residual") { gatedLinear(attended, rows: rows, layer: block.attentionProj, gateOffset: 2 * d) }
             stage("layer norm + modulate") { normModulate(rows: rows, d: d, shiftOffset: 3 * d, scaleOffset: 4 * d, stride: 6 * d) }
-            stage("MLP fc1 GEMM + GELU") { linear(normed, rows: rows, layer: block.mlp1, inF: d, outF: c.hidden, into: &mlp, gelu: true) }
-            stage("MLP fc2 GEMM + gated residual") { gatedLinear(mlp, rows: rows, layer: block.mlp2, inF: c.hidden, gateOffset: 5 * d) }
+            stage("MLP fc1 GEMM + GELU") { linear(normed, rows: rows, layer: block.mlp1, into: &mlp, gelu: true) }
+            stage("MLP fc2 GEMM + gated residual") { gatedLinear(mlp, rows: rows, layer: block.mlp2, gateOffset: 5 * d) }
         }
         // 4. Final layer and unpatchify (token values are p_row, p_col, C).
         stage("final layer") {
-        linear(condition, rows: n, layer: model.finalModulation, inF: d, outF: 2 * d, into: &modulation)
+        linear(condition, rows: n, layer: model.finalModulation, into: &modulation)
         normModulate(rows: rows, d: d, shiftOffset: 0, scaleOffset: d, stride: 2 * d)
-        linear(normed, rows: rows, layer: model.finalLinear, inF: d, outF: pv, into: &tokensOut)
+        linear(normed, rows: rows, layer: model.finalLinear, into: &tokensOut)
         tokensOut.withUnsafeBufferPointer { to in
             for i in 0..<n { for gy in 0..<g { for gx in 0..<g {
                 let row = to.baseAddress! + ((i * tokens) + gy * g + gx) * pv
@@ -125,21 +125,20 @@ public final class SiTInference {
         }
     }
 
-    /// into[rows, outF] = input[rows, inF] · weightᵀ + bias, GELU applied when `gelu`.
-    private func linear(_ input: [Float], rows: Int, weight: Tensor, bias: Tensor?, inF: Int, outF: Int,
-                        into output: inout [Float], gelu: Bool = false) {
+    /// into[rows, outF] = input[rows, inF] · weightᵀ + bias (inF, outF from the weight `[outF, inF…]`), GELU applied when `gelu`.
+    private func linear(_ input: [Float], rows: Int, weight: Tensor, bias: Tensor?, into output: inout [Float], gelu: Bool = false) {
         let layer = PackedLinear.cached(weight: weight, bias: bias)  // packed again when either changes
         output.withUnsafeMutableBufferPointer { po in
             input.withUnsafeBufferPointer { layer.apply($0.baseAddress!, rows: rows, out: po.baseAddress!, epilogue: gelu ? .gelu : .store) }
         }
     }
 
-    private func linear(_ input: [Float], rows: Int, layer: Linear, inF: Int, outF: Int, into output: inout [Float], gelu: Bool = false) {
-        linear(input, rows: rows, weight: layer.weight, bias: layer.bias, inF: inF, outF: outF, into: &output, gelu: gelu)
+    private func linear(_ input: [Float], rows: Int, layer: Linear, into output: inout [Float], gelu: Bool = false) {
+        linear(input, rows: rows, weight: layer.weight, bias: layer.bias, into: &output, gelu: gelu)
     }
 
     /// hidden += gate ⊙ (input · weightᵀ + bias), the gate rows read from `modulation` at `gateOffset`.
-    private func gatedLinear(_ input: [Float], rows: Int, layer: Linear, inF: Int, gateOffset: Int) {
+    private func gatedLinear(_ input: [Float], rows: Int, layer: Linear, gateOffset: Int) {
         let d = config.width, packedLayer = PackedLinear.cached(weight: layer.weight, bias: layer.bias)
         hidden.withUnsafeMutableBufferPointer { ph in
             modulation.withUnsafeBufferPointer { pm in

@@ -28,9 +28,7 @@ extension Tensor {
                 } else if flatten && k > 0 {
                     // Sift's own product, which rounds as the batch-stable BLAS one with the
                     // SkylakeX kernels: a row must not depend on how many rows came with it.
-                    let layer = transposeB ? PackedLinear(weight: UnsafeBufferPointer(start: pb, count: n * k), inFeatures: k, outFeatures: n)
-                                           : PackedLinear(depthMajorWeight: pb, inFeatures: k, outFeatures: n)  // B [K, N]
-                    layer.apply(pa, rows: batch * m, out: pc)
+                    PackedLinear(weight: pb, inFeatures: k, outFeatures: n, outputMajor: transposeB).apply(pa, rows: batch * m, out: pc)
                 } else {
                     BLAS.batchedGemm(batch: batch, transA: transposeA, transB: transposeB, m: m, n: n, k: k,
                                      a: pa, aStride: aStride, b: pb, bStride: bStride, c: pc, cStride: m * n)
@@ -138,8 +136,6 @@ extension Tensor {
             BLAS.gemm(transA: false, transB: weightIsOutputMajor, m: rows, n: outputs, k: inner, a: a, b: w, c: out)
             return
         }
-        let layer = weightIsOutputMajor ? PackedLinear(weight: UnsafeBufferPointer(start: w, count: outputs * inner), inFeatures: inner, outFeatures: outputs)
-                                        : PackedLinear(depthMajorWeight: w, inFeatures: inner, outFeatures: outputs)
-        layer.apply(a, rows: rows, out: out)
+        PackedLinear(weight: w, inFeatures: inner, outFeatures: outputs, outputMajor: weightIsOutputMajor).apply(a, rows: rows, out: out)
     }
 }

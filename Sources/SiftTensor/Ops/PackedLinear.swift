@@ -65,6 +65,16 @@ public final class PackedLinear {
         self.init(packed: packed, hasBias: false, inFeatures: inFeatures, outFeatures: outFeatures)
     }
 
+    /// Packs a raw `weight` without bias laid out `[outFeatures, inFeatures]` when `outputMajor`,
+    /// else depth-major `[inFeatures, outFeatures]` (``init(depthMajorWeight:inFeatures:outFeatures:)``).
+    public convenience init(weight: UnsafePointer<Float>, inFeatures: Int, outFeatures: Int, outputMajor: Bool) {
+        if outputMajor {
+            self.init(weight: UnsafeBufferPointer(start: weight, count: outFeatures * inFeatures), inFeatures: inFeatures, outFeatures: outFeatures)
+        } else {
+            self.init(depthMajorWeight: weight, inFeatures: inFeatures, outFeatures: outFeatures)
+        }
+    }
+
     private init(packed: [Float], hasBias: Bool, inFeatures: Int, outFeatures: Int) {
         self.inFeatures = inFeatures
         self.outFeatures = outFeatures

@@ -11,7 +11,7 @@ struct FeaturesBench: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "features",
                                                     abstract: "Time eval-cnn's features of the test images.")
     @OptionGroup var options: BenchOptions
-    @Option(help: "Timed rounds (after one untimed warm-up round).") var rounds = 3
+    @Option(help: "Timed rounds (after an untimed warm-up pass over 64 images).") var rounds = 3
     @Option(help: "Test images per round (at most 10,000).") var images = 10_000
 
     func validate() throws {
