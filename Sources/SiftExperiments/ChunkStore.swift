@@ -10,8 +10,9 @@ import SiftUtilities
 /// removed when its run stops, its chunks are not.
 ///
 /// A chunk file is safetensors: the final samples (`images`, `S×C×H×W`), their t = 0.6
-/// predictions (`early`) when kept, and the rest of the outcome as JSON metadata, with the
-/// weights hash it was computed with (a chunk from other weights is ignored).
+/// predictions (`early`) when kept, and the rest of the outcome as JSON metadata (the FID
+/// oracle's running state included, as exact decimal doubles), with the weights hash it was
+/// computed with (a chunk from other weights is ignored).
 struct ChunkStore {
     let root: URL
 
@@ -32,14 +33,15 @@ struct ChunkStore {
         else { return nil }
         return SearchOutcome(algorithm: record.algorithm, budgetName: record.budgetName, budget: record.budget, noSearch: record.noSearch,
                              images: Tensor(images.values, shape: images.shape), early: file.tensors["early"].map { Tensor($0.values, shape: $0.shape) },
-                             chosen: record.chosen, trace: record.trace, ledger: record.ledger, finalScores: record.finalScores)
+                             chosen: record.chosen, trace: record.trace, ledger: record.ledger, finalScores: record.finalScores,
+                             verifierState: record.verifierState)
     }
 
     /// Saves the outcome of `chunk` of `cell` atomically.
     func save(_ outcome: SearchOutcome, cell: String, chunk: SearchTask, weightsHash: String?) throws {
         let record = ChunkRecord(algorithm: outcome.algorithm, budgetName: outcome.budgetName, budget: outcome.budget, noSearch: outcome.noSearch,
                                  chosen: outcome.chosen, trace: outcome.trace, ledger: outcome.ledger, finalScores: outcome.finalScores,
-                                 weightsHash: weightsHash)
+                                 weightsHash: weightsHash, verifierState: outcome.verifierState)
         var tensors = ["images": SafetensorsTensor(shape: outcome.images.shape, values: outcome.images.data)]
         if let early = outcome.early { tensors["early"] = SafetensorsTensor(shape: early.shape, values: early.data) }
         let file = SafetensorsFile(tensors: tensors, metadata: ["outcome": String(decoding: try JSONEncoder().encode(record), as: UTF8.self)])
@@ -70,4 +72,6 @@ struct ChunkRecord: Codable {
     let ledger: Ledger
     let finalScores: [Double]?
     let weightsHash: String?
+    /// ``SearchOutcome/verifierState`` (absent from chunks of verifiers without one).
+    let verifierState: [Double]?
 }

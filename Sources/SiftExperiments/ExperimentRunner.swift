@@ -206,7 +206,9 @@ public final class ExperimentRunner {
             for (id, outcome) in saved { parts[id, default: []].append(outcome) }
             let todo = group.filter { cell in !saved.contains { $0.0 == cell.id } }
             guard !todo.isEmpty else { continue }
-            for (cell, outcome) in try search(chunk, cells: todo, algorithm: algorithm, sit: sit) {
+            // A set-level verifier continues from its state after the cell's previous chunk.
+            let states = Dictionary(uniqueKeysWithValues: todo.compactMap { cell in parts[cell.id]?.last?.verifierState.map { (cell.id, $0) } })
+            for (cell, outcome) in try search(chunk, cells: todo, algorithm: algorithm, sit: sit, runningStates: states) {
                 if chunks.count > 1 {
                     try chunkStore.save(outcome, cell: cell.id, chunk: chunk, weightsHash: weightsHashes[cell.config.model])
                 }
@@ -229,8 +231,10 @@ public final class ExperimentRunner {
     /// Chunks saved by this run so far.
     public private(set) var chunksSaved = 0
 
-    /// `cells`' outcomes on `task`: the group's shared work once, then one run per verifier.
-    func search<A: SearchAlgorithm>(_ task: SearchTask, cells group: [ExperimentCell], algorithm: A, sit: VelocitySource) throws -> [(ExperimentCell, SearchOutcome)] {
+    /// `cells`' outcomes on `task`: the group's shared work once, then one run per verifier, each
+    /// cell's set-level verifier starting from its entry of `runningStates` (keyed by cell id).
+    func search<A: SearchAlgorithm>(_ task: SearchTask, cells group: [ExperimentCell], algorithm: A, sit: VelocitySource,
+                                    runningStates: [String: [Double]] = [:]) throws -> [(ExperimentCell, SearchOutcome)] {
         let first = group[0].config
         let needsEarly = try group.contains { try VerifierFactory.traits(spec: $0.config.verifier).needsEarlyPrediction }
         let sharedContext = try makeContext(sit, first, verifier: first.verifier, progress: true)
@@ -243,6 +247,7 @@ public final class ExperimentRunner {
             let cells = byVerifier[verifier]!
             // Shared work already counted the candidates it generated.
             let context = try makeContext(sit, first, verifier: verifier, progress: shared == nil)
+            for cell in cells { context.runningStates[cell.config.algorithm.budget] = runningStates[cell.id] }
             let own = try A(algorithm.parameters, budgets: cells.map(\.config.algorithm.budget))
             var outcomes = try own.run(task, context: context, shared: shared)
             try context.denoiser.checkHealthy()
@@ -253,11 +258,12 @@ public final class ExperimentRunner {
     }
 
     /// The chunks a group's task runs in: the whole task when its search costs at most
-    /// ``Options/chunkFLOPs`` or a verifier's scores span slots (the FID oracle); otherwise blocks
-    /// of samples within each class of about that cost (one class per chunk when the algorithm
-    /// does not plan its generations).
+    /// ``Options/chunkFLOPs`` or a verifier's scores span slots and it cannot hand its running state
+    /// on (an ensemble with the FID oracle); otherwise blocks of samples within each class of about
+    /// that cost, in slot order (one class per chunk when the algorithm does not plan its
+    /// generations). The FID oracle's chunks each start from the previous one's running set.
     func chunks<A: SearchAlgorithm>(of task: SearchTask, group: [ExperimentCell], algorithm: A, sit: VelocitySource) throws -> [SearchTask] {
-        guard try !group.contains(where: { try VerifierFactory.traits(spec: $0.config.verifier).spansSlots }) else { return [task] }
+        guard try group.allSatisfy({ try VerifierFactory.traits(spec: $0.config.verifier).chunkable }) else { return [task] }
         var slotsPerChunk = task.perClass
         if let slotFLOPs = try slotFLOPs(of: task, group: group, algorithm: algorithm, sit: sit) {
             guard slotFLOPs * Double(task.count) > options.chunkFLOPs else { return [task] }

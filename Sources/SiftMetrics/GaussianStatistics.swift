@@ -63,6 +63,16 @@ public struct RunningMoments: Sendable {
         outerSum = [Double](repeating: 0, count: dimension * dimension)
     }
 
+    /// Moments as ``count``, ``sum`` and ``outerSum`` read them (a saved running selection).
+    public init(dimension: Int, count: Int, sum: [Double], outerSum: [Double]) {
+        precondition(count >= 0 && sum.count == dimension && outerSum.count == dimension * dimension,
+                     "RunningMoments: \(count) rows, sums of \(sum.count) and \(outerSum.count) for dimension \(dimension)")
+        self.dimension = dimension
+        self.count = count
+        self.sum = sum
+        self.outerSum = outerSum
+    }
+
     /// Adds a row `[dimension]`.
     public mutating func add(_ row: ArraySlice<Double>) {
         precondition(row.count == dimension, "RunningMoments.add: row of \(row.count), need \(dimension)")

@@ -8,11 +8,11 @@ import Testing
 /// stopped, and the same choices and samples as a run of the whole task at once.
 @Suite(.serialized) struct ChunkCheckpointTests {
     /// A runner of the tiny experiment (3 classes × 2 samples, one group of 6 cells) into `results`.
-    static func runner(_ results: URL, chunkFLOPs: Double, onChunkSaved: ((Int) throws -> Void)? = nil) throws -> ExperimentRunner {
+    static func runner(_ results: URL, chunkFLOPs: Double, overrides: [String] = [], onChunkSaved: ((Int) throws -> Void)? = nil) throws -> ExperimentRunner {
         var options = ExperimentRunner.Options()
         options.chunkFLOPs = chunkFLOPs
         options.onChunkSaved = onChunkSaved
-        return ExperimentRunner(cells: try TinyExperiment.cells(), store: ResultStore(root: results.appendingPathComponent("tiny")),
+        return ExperimentRunner(cells: try TinyExperiment.cells(overrides), store: ResultStore(root: results.appendingPathComponent("tiny")),
                                 options: options, progress: ProgressReporter(quiet: true))
     }
 
@@ -78,8 +78,49 @@ import Testing
         let pairs = try Self.runner(results, chunkFLOPs: 2.5 * slotCost).chunks(of: two, group: group, algorithm: algorithm, sit: sit)
         #expect(pairs.map(\.slots).joined().map { $0 } == two.slots, "chunks cover the slots in order")
         #expect(pairs.map(\.count) == [2, 2, 1, 2, 2, 1])
-        let oracle = try ExperimentExpansion.cells(file: TinyExperiment.file, text: TinyExperiment.yaml, overrides: ["verifier=fid-oracle"])
-        let oracleGroup = ExperimentRunner.groups(oracle)[0]
-        #expect(try runner.chunks(of: task, group: oracleGroup, algorithm: algorithm, sit: sit).count == 1, "the FID oracle's set spans slots")
+        let oracle = ExperimentRunner.groups(try TinyExperiment.cells(["verifier=fid-oracle"]))[0]
+        #expect(try runner.chunks(of: task, group: oracle, algorithm: algorithm, sit: sit).map(\.slots) == task.slots.map { [$0] },
+                "the FID oracle hands its running set from chunk to chunk")
+        let ensemble = ExperimentRunner.groups(try TinyExperiment.cells(["verifier=mean-rank(fid-oracle,clf-mlp)"]))[0]
+        #expect(try runner.chunks(of: task, group: ensemble, algorithm: algorithm, sit: sit).count == 1,
+                "an ensemble with the FID oracle cannot hand its set on, and runs whole")
+    }
+
+    /// The FID oracle's scores depend on the winners of every earlier slot: run in chunks (each
+    /// starting from the running set the previous one saved), stopped and resumed, it chooses
+    /// the same candidates and gives the same samples as a run of the whole task.
+    @Test func theFIDOracleRunsInChunksWithTheWholeRunsChoices() throws {
+        let oracle = ["verifier=fid-oracle"]
+        let whole = TinyExperiment.results("oracle-whole"), stopped = TinyExperiment.results("oracle-stopped")
+        try Self.runner(whole, chunkFLOPs: 1e18, overrides: oracle).run()
+        #expect(throws: Stop.self) { try Self.runner(stopped, chunkFLOPs: 1, overrides: oracle) { if $0 == 3 { throw Stop() } }.run() }
+        let resumed = try Self.runner(stopped, chunkFLOPs: 1, overrides: oracle)
+        try resumed.run()
+        #expect(resumed.chunksSaved == 3, "the three saved chunks are not computed again")
+        let cells = try TinyExperiment.cells(oracle)
+        #expect(cells.count == 3 && cells.allSatisfy { $0.config.verifier == "fid-oracle" })
+        for cell in cells {
+            for file in ["selection.jsonl", "samples.png", "features.npy"] {
+                #expect(try Self.bytes(whole, cell.id, file) == Self.bytes(stopped, cell.id, file), "\(cell.id) \(file)")
+            }
+        }
+        // The test can fail: without the carried set, the later chunks choose differently.
+        let fresh = TinyExperiment.results("oracle-fresh")
+        let runner = try Self.runner(fresh, chunkFLOPs: 1, overrides: oracle)
+        let group = ExperimentRunner.groups(cells)[0]
+        let algorithm = try group[0].config.algorithm.makeAlgorithm(budgets: group.map(\.config.algorithm.budget))
+        let sit = try runner.model(group[0].config.model)
+        let task = SearchTask(classes: group[0].config.classes, perClass: group[0].config.perClass)
+        let chunks = try runner.chunks(of: task, group: group, algorithm: algorithm, sit: sit)
+        var carried = [String: [Double]](), alone = [SearchOutcome](), continued = [SearchOutcome]()
+        let widest = try #require(group.first { $0.config.algorithm.budget == 4 })
+        for chunk in chunks {
+            alone += try runner.search(chunk, cells: [widest], algorithm: algorithm, sit: sit).map(\.1)
+            let next = try runner.search(chunk, cells: [widest], algorithm: algorithm, sit: sit, runningStates: carried)[0].1
+            carried[widest.id] = try #require(next.verifierState)
+            continued.append(next)
+        }
+        #expect(try #require(carried[widest.id]).first == Double(task.count), "the running set holds every slot's winner")
+        #expect(alone.map { $0.chosen.map(\.key) } != continued.map { $0.chosen.map(\.key) })
     }
 }

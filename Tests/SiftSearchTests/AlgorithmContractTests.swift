@@ -119,7 +119,7 @@ struct TextSource: ParameterSource {
         for (spec, verifier) in built {
             let traits = try VerifierFactory.traits(spec: spec)
             #expect(traits == VerifierTraits(needsEarlyPrediction: verifier.needsEarlyPrediction, isPoolRelative: verifier.isPoolRelative,
-                                              spansSlots: verifier.spansSlots), "\(spec)")
+                                              spansSlots: verifier.spansSlots, handsOnRunningState: verifier.runningState != nil), "\(spec)")
         }
         #expect(throws: VerifierError.self) { try VerifierFactory.traits(spec: "clf-cnn") }
     }

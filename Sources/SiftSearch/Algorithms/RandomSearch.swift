@@ -89,16 +89,20 @@ public struct RandomSearch: SearchAlgorithm {
             let chosen = choice.winners.enumerated().map { slot, w in
                 ChosenSample(key: keys[w], searchScore: choice.scores.isEmpty ? nil : choice.scores[slot])
             }
-            return outcome(budget: n, images: final.images, early: final.early, chosen: chosen, trace: choice.trace, ledger: choice.ledger)
+            var result = outcome(budget: n, images: final.images, early: final.early, chosen: chosen, trace: choice.trace, ledger: choice.ledger)
+            result.verifierState = choice.verifierState
+            return result
         }
     }
 
-    /// What one N chose: winners (pool rows), their scores, the trace and the ledger so far.
+    /// What one N chose: winners (pool rows), their scores, the trace and the ledger so far, and
+    /// the running state of a set-level verifier after its commits.
     struct Choice {
         var winners: [Int]
         var scores: [Double]
         var trace: [Double]
         var ledger: Ledger
+        var verifierState: [Double]? = nil
     }
 
     /// Scores of the whole pool from one verifier call, when candidates are scored on their own
@@ -124,13 +128,14 @@ public struct RandomSearch: SearchAlgorithm {
         }
         let prefix = ranges.map { $0.lowerBound..<($0.lowerBound + n) }
         var scores = [Double](repeating: 0, count: s * nMax)
+        var state: [Double]?
         if let shared {
             scores = shared.scores
             let perCandidate = Double(n) / Double(nMax)
             ledger.addVerifier(VerifierCost(forwardPasses: shared.cost.forwardPasses / nMax * n, flops: shared.cost.flops * perCandidate))
             ledger.seconds += shared.seconds * perCandidate
         } else {
-            try scorePrefixes(prefix, pool: pool, into: &scores, ledger: &ledger, context: context)
+            state = try scorePrefixes(prefix, pool: pool, into: &scores, ledger: &ledger, startingFrom: context.runningStates[n], context: context)
         }
         let winners = Selection.best(scores, pools: prefix)
         // Best so far after each candidate (meaningful for per-candidate scores).
@@ -138,13 +143,16 @@ public struct RandomSearch: SearchAlgorithm {
             : (1...n).map { k in mean(ranges.map { p in (p.lowerBound..<(p.lowerBound + k)).map { scores[$0] }.max()! }) }
         ledger.chargeSearch(candidates: s * (context.reusesWinners ? n - 1 : n), context: context)
         ledger.seconds += poolSeconds * Double(n) / Double(nMax)
-        return Choice(winners: winners, scores: winners.map { scores[$0] }, trace: trace, ledger: ledger)
+        return Choice(winners: winners, scores: winners.map { scores[$0] }, trace: trace, ledger: ledger, verifierState: state)
     }
 
     /// Scores each slot's `prefix` rows with a fresh verifier (pool-relative scores), committing the
-    /// winners for set-level verifiers.
-    func scorePrefixes(_ prefix: [Range<Int>], pool: Pool, into scores: inout [Double], ledger: inout Ledger, context: SearchContext) throws {
+    /// winners for set-level verifiers, which start from `state` (an earlier chunk's) when given.
+    /// Returns the verifier's running state after the commits.
+    func scorePrefixes(_ prefix: [Range<Int>], pool: Pool, into scores: inout [Double], ledger: inout Ledger, startingFrom state: [Double]?,
+                       context: SearchContext) throws -> [Double]? {
         let own = try context.makeVerifier()
+        if let state { try own.resume(from: state) }
         let indices = prefix.flatMap { Array($0) }
         let n = prefix.first?.count ?? 0
         let batch = CandidateBatch(images: pool.images.rows(indices), labels: indices.map { pool.keys[$0].classIndex },
@@ -155,6 +163,7 @@ public struct RandomSearch: SearchAlgorithm {
         try own.commit(batch, chosen: Selection.best(local, pools: batch.pools))
         ledger.addVerifier(own.cost)
         ledger.seconds += seconds
+        return own.runningState
     }
 
     /// The final samples of every choice: with equal steps the winners themselves; otherwise every

@@ -26,6 +26,8 @@ public final class DecodingVerifier: Verifier {
     public var cost: VerifierCost { inner.cost }
     public var isPoolRelative: Bool { inner.isPoolRelative }
     public var spansSlots: Bool { inner.spansSlots }
+    public var runningState: [Double]? { inner.runningState }
+    public func resume(from state: [Double]) throws { try inner.resume(from: state) }
 
     public func score(_ batch: CandidateBatch) throws -> [Double] { try inner.score(try decoded(batch)) }
 
@@ -53,6 +55,6 @@ extension SearchOutcome {
         return SearchOutcome(algorithm: algorithm, budgetName: budgetName, budget: budget, noSearch: noSearch,
                              images: try DecodingVerifier.decode(images, with: client),
                              early: try early.map { try DecodingVerifier.decode($0, with: client) },
-                             chosen: chosen, trace: trace, ledger: ledger, finalScores: finalScores)
+                             chosen: chosen, trace: trace, ledger: ledger, finalScores: finalScores, verifierState: verifierState)
     }
 }

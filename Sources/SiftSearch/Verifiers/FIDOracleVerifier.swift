@@ -47,6 +47,17 @@ public final class FIDOracleVerifier: Verifier {
         return scores
     }
 
+    /// `[count, Σx (d), Σxxᵀ (d·d)]` of the committed selection.
+    public var runningState: [Double]? { [Double(selection.count)] + selection.sum + selection.outerSum }
+
+    public func resume(from state: [Double]) throws {
+        let d = selection.dimension
+        guard state.count == 1 + d + d * d, let count = Int(exactly: state[0]), count >= 0 else {
+            throw VerifierError.notResumable("fid-oracle: a running state of \(state.count) numbers does not fit features of dimension \(d)")
+        }
+        selection = RunningMoments(dimension: d, count: count, sum: Array(state[1...d]), outerSum: Array(state[(1 + d)...]))
+    }
+
     public func commit(_ batch: CandidateBatch, chosen: [Int]) throws {
         let features = self.features(batch)
         let d = selection.dimension

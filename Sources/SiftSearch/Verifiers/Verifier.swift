@@ -68,9 +68,17 @@ public protocol Verifier: AnyObject {
     /// ensembles' ranks and z-scores, the FID oracle's running selection). Such scores are only
     /// compared within one pool, and a search re-scores each budget's own pools.
     var isPoolRelative: Bool { get }
-    /// Whether a slot's scores depend on the choices of other slots (the FID oracle's running
-    /// set): a search with such a verifier cannot be split into chunks of slots.
+    /// Whether a slot's scores depend on the choices of earlier slots (the FID oracle's running
+    /// set): a search with such a verifier is split into chunks of slots only when the verifier
+    /// hands its running state on (``runningState``), the chunks then running in slot order.
     var spansSlots: Bool { get }
+    /// The running state that later slots' scores depend on, as numbers that ``resume(from:)``
+    /// restores exactly (the FID oracle: the count, Σx and Σxxᵀ of its committed selection); nil
+    /// for verifiers without one, or whose state cannot be handed on (ensembles).
+    var runningState: [Double]? { get }
+    /// Continues from a state another verifier of the same spec gave as ``runningState`` (the
+    /// previous chunk's); throws when the state does not fit.
+    func resume(from state: [Double]) throws
     /// One score per candidate.
     func score(_ batch: CandidateBatch) throws -> [Double]
     /// Tells the verifier which candidate of each pool was finally kept (`chosen[p]` indexes the
@@ -82,6 +90,10 @@ extension Verifier {
     public var needsEarlyPrediction: Bool { false }
     public var isPoolRelative: Bool { false }
     public var spansSlots: Bool { false }
+    public var runningState: [Double]? { nil }
+    public func resume(from state: [Double]) throws {
+        throw VerifierError.notResumable("verifier '\(name)' keeps no running state to resume from")
+    }
     public func commit(_ batch: CandidateBatch, chosen: [Int]) throws {}
 }
 

@@ -149,12 +149,12 @@ public final class VerifierFactory {
         if let (_, members, _) = try parseEnsemble(spec) {
             let parts = try members.map { try traits(spec: $0) }
             return VerifierTraits(needsEarlyPrediction: parts.contains(where: \.needsEarlyPrediction), isPoolRelative: true,
-                                  spansSlots: parts.contains(where: \.spansSlots))
+                                  spansSlots: parts.contains(where: \.spansSlots), handsOnRunningState: false)
         }
         try validate(spec)
         if isWorker(spec) { return VerifierTraits(needsEarlyPrediction: false, isPoolRelative: false) }
         return VerifierTraits(needsEarlyPrediction: isSelfSimilarity(spec), isPoolRelative: spec == "fid-oracle",
-                              spansSlots: spec == "fid-oracle")
+                              spansSlots: spec == "fid-oracle", handsOnRunningState: spec == "fid-oracle")
     }
 
     /// `spec` with every bare `self-similarity` written with the network it reads
@@ -226,4 +226,9 @@ public struct VerifierTraits: Equatable, Sendable {
     public let isPoolRelative: Bool
     /// ``Verifier/spansSlots``.
     public var spansSlots = false
+    /// Whether ``Verifier/runningState`` is non-nil: a search whose scores span slots can still run
+    /// in chunks (in slot order, each starting from the previous one's state).
+    public var handsOnRunningState = false
+    /// Whether a search with this verifier can be split into chunks of slots.
+    public var chunkable: Bool { !spansSlots || handsOnRunningState }
 }

@@ -122,20 +122,16 @@ extension Tensor {
     /// `out[rows, outputs] = a[rows, inner] · w`, with `w` given as `[outputs, inner]`
     /// (`weightIsOutputMajor`) or `[inner, outputs]`, row-major: the input gradients of a linear
     /// layer and of a shared-weight product. A row's bits must not depend on the thread count (a
-    /// gradient search's result would): elsewhere than with OpenBLAS's SkylakeX kernels this runs on
-    /// ``PackedLinear`` (the Haswell kernels split some products differently with one thread than
-    /// with two). With the SkylakeX kernels it stays OpenBLAS's plain product, as before (bits
-    /// unchanged there; per BLAS.swift, depths over ``BLAS/stableDepth`` may still split by thread
-    /// count there — untested on this AVX2 machine). Convolutions' input gradients are not routed
-    /// here yet.
+    /// gradient search's result would), so this runs on ``PackedLinear`` on every CPU: OpenBLAS's
+    /// Haswell kernels split some products differently with one thread than with two, and its
+    /// plain product may split depths over ``BLAS/stableDepth`` by thread count with any kernels.
+    /// On the AVX-512 machine the golden digests stayed the same and a training step took as long
+    /// as on OpenBLAS's product (within the machine's noise). Convolutions' input gradients are
+    /// not routed here yet.
     static func rowStableProduct(_ a: UnsafePointer<Float>, rows: Int, inner: Int, weight w: UnsafePointer<Float>,
                                  weightIsOutputMajor: Bool, outputs: Int, out: UnsafeMutablePointer<Float>) {
         guard rows > 0, outputs > 0 else { return }
         guard inner > 0 else { out.initialize(repeating: 0, count: rows * outputs); return }
-        if BLASCore.openBLASMatchesOwnKernels {
-            BLAS.gemm(transA: false, transB: weightIsOutputMajor, m: rows, n: outputs, k: inner, a: a, b: w, c: out)
-            return
-        }
         PackedLinear(weight: w, inFeatures: inner, outFeatures: outputs, outputMajor: weightIsOutputMajor).apply(a, rows: rows, out: out)
     }
 }

@@ -55,6 +55,9 @@ public final class SearchContext {
     public var recordEarlyPrediction = false
     /// Called after each solver batch of candidates with how many were generated (progress).
     public var onGenerated: ((Int) -> Void)?
+    /// The running state each budget's set-level verifier starts from (``Verifier/resume(from:)``),
+    /// keyed by budget: the previous chunk's, when a task whose scores span slots runs in chunks.
+    public var runningStates: [Int: [Double]] = [:]
 
     public convenience init(model: SiT, settings: SamplingSettings, makeVerifier: @escaping () throws -> Verifier) {
         self.init(source: .sit(model), settings: settings, makeVerifier: makeVerifier)

@@ -33,9 +33,12 @@ public struct SearchOutcome {
     /// The verifier's score of each final sample (a fresh verifier, not charged to the ledger);
     /// nil for pool-relative verifiers, whose scores only mean something within a pool.
     public internal(set) var finalScores: [Double]?
+    /// The search verifier's running state after the last slot (``Verifier/runningState``), for
+    /// the next chunk of the task to start from; nil when it keeps none.
+    public var verifierState: [Double]?
 
     public init(algorithm: String, budgetName: String, budget: Int, noSearch: Bool, images: Tensor, early: Tensor?, chosen: [ChosenSample],
-                trace: [Double], ledger: Ledger, finalScores: [Double]? = nil) {
+                trace: [Double], ledger: Ledger, finalScores: [Double]? = nil, verifierState: [Double]? = nil) {
         self.algorithm = algorithm
         self.budgetName = budgetName
         self.budget = budget
@@ -46,6 +49,7 @@ public struct SearchOutcome {
         self.trace = trace
         self.ledger = ledger
         self.finalScores = finalScores
+        self.verifierState = verifierState
     }
 
     /// Mean verifier score: of the final samples when available, else of the winners at selection.

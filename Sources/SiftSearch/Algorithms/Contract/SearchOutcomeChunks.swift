@@ -4,7 +4,7 @@ extension SearchOutcome {
     /// The outcome of a whole task from the outcomes of its chunks (consecutive blocks of its
     /// slots, in slot order, all at one budget): final samples, predictions, choices and final
     /// scores concatenated; the trace averaged over slots (each chunk weighted by its slots);
-    /// the ledgers summed.
+    /// the ledgers summed; the verifier's running state the last chunk's.
     public static func joining(_ parts: [SearchOutcome]) -> SearchOutcome {
         precondition(!parts.isEmpty, "no chunks to join")
         guard parts.count > 1 else { return parts[0] }
@@ -18,6 +18,6 @@ extension SearchOutcome {
         let finalScores = parts.allSatisfy { $0.finalScores != nil } ? parts.flatMap { $0.finalScores! } : nil
         return SearchOutcome(algorithm: first.algorithm, budgetName: first.budgetName, budget: first.budget, noSearch: first.noSearch,
                              images: Tensor.concat(parts.map(\.images), axis: 0), early: early, chosen: parts.flatMap(\.chosen),
-                             trace: trace, ledger: ledger, finalScores: finalScores)
+                             trace: trace, ledger: ledger, finalScores: finalScores, verifierState: parts.last!.verifierState)
     }
 }
