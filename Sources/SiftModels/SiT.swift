@@ -100,13 +100,10 @@ final class SiTBlock: Module {
 
     /// `x` `[N, T, D]`, `condition` = SiLU(c) `[N, D]`.
     func callAsFunction(_ x: Tensor, condition: Tensor) -> Tensor {
-        let (n, t, d) = (x.shape[0], x.shape[1], x.shape[2]), hd = d / heads
         let m = modulation(condition).chunk(6, axis: 1)  // shift1, scale1, gate1, shift2, scale2, gate2: (N, D) each
         // Attention branch.
         let a = Tensor.modulate(x.layerNorm(), shift: m[0], scale: m[1])
-        let qkv = attentionQKV(a).reshaped([n, t, 3, heads, hd]).permuted([2, 0, 3, 1, 4])  // (3, N, H, T, hd)
-        let parts = qkv.chunk(3, axis: 0).map { $0.reshaped([n, heads, t, hd]) }
-        let attended = Tensor.attention(parts[0], parts[1], parts[2]).permuted([0, 2, 1, 3]).reshaped([n, t, d])
+        let attended = Tensor.attention(qkv: attentionQKV(a), heads: heads)  // (N, T, 3D) → (N, T, D)
         let x1 = Tensor.gatedResidual(x, gate: m[2], attentionProj(attended))
         // MLP branch.
         let b = Tensor.modulate(x1.layerNorm(), shift: m[3], scale: m[4])

@@ -69,10 +69,7 @@ final class ViTBlock: Module {
     }
 
     func callAsFunction(_ x: Tensor) -> Tensor {
-        let (n, t, d) = (x.shape[0], x.shape[1], x.shape[2]), hd = d / heads
-        let a = qkv(x.layerNorm(weight: norm1w, bias: norm1b, eps: 1e-5)).reshaped([n, t, 3, heads, hd]).permuted([2, 0, 3, 1, 4])
-        let parts = a.chunk(3, axis: 0).map { $0.reshaped([n, heads, t, hd]) }
-        let attended = Tensor.attention(parts[0], parts[1], parts[2]).permuted([0, 2, 1, 3]).reshaped([n, t, d])
+        let attended = Tensor.attention(qkv: qkv(x.layerNorm(weight: norm1w, bias: norm1b, eps: 1e-5)), heads: heads)  // (N, T, D)
         let x1 = x + proj(attended)
         return x1 + fc2(fc1(x1.layerNorm(weight: norm2w, bias: norm2b, eps: 1e-5)).gelu())
     }

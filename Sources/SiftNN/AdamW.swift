@@ -38,11 +38,16 @@ public final class AdamW {
                 firstMoments[index].withUnsafeMutableBufferPointer { m in
                     secondMoments[index].withUnsafeMutableBufferPointer { v in
                         g.withUnsafeBufferPointer { g in
-                            for i in 0..<theta.count {
-                                m[i] = b1 * m[i] + (1 - b1) * g[i]
-                                v[i] = b2 * v[i] + (1 - b2) * g[i] * g[i]
-                                let update = (m[i] / c1) / ((v[i] / c2).squareRoot() + eps)
-                                theta[i] = theta[i] * decay - lr * update
+                            // Elementwise, so spreading a large tensor over threads changes no bits.
+                            let (p, m, v, g) = (SharedPointer(theta.baseAddress!), SharedPointer(m.baseAddress!), SharedPointer(v.baseAddress!),
+                                                SharedConstPointer(g.baseAddress!))
+                            parallelChunks(theta.count, minChunk: 16_384) { range in
+                                for i in range {
+                                    m[i] = b1 * m[i] + (1 - b1) * g[i]
+                                    v[i] = b2 * v[i] + (1 - b2) * g[i] * g[i]
+                                    let update = (m[i] / c1) / ((v[i] / c2).squareRoot() + eps)
+                                    p[i] = p[i] * decay - lr * update
+                                }
                             }
                         }
                     }

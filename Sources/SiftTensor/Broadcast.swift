@@ -32,18 +32,30 @@ public enum Broadcast {
         return outShape.dropLast(shape.count).reduce(1, *)
     }
 
+    /// Runs (rows of the innermost axis) of `outShape`.
+    static func runCount(_ outShape: [Int]) -> Int { outShape.dropLast().reduce(1, *) }
+
     /// Visits every output element in order, giving offsets into `a` and `b` (stride 0 on broadcast
     /// axes). The innermost axis is passed as a run: `body(outStart, aStart, aStride, bStart, bStride, length)`.
-    static func forEachRun(outShape: [Int], aStrides: [Int], bStrides: [Int],
+    /// `runs` limits the visit to those runs (of ``runCount(_:)``), so disjoint ranges can go to
+    /// different threads.
+    static func forEachRun(outShape: [Int], aStrides: [Int], bStrides: [Int], runs: Range<Int>? = nil,
                            _ body: (Int, Int, Int, Int, Int, Int) -> Void) {
         let rank = outShape.count
         guard rank > 0 else { body(0, 0, 0, 0, 0, 1); return }
         let inner = outShape[rank - 1]
-        let outer = outShape.dropLast().reduce(1, *)
+        let outer = runCount(outShape)
         if inner == 0 || outer == 0 { return }
+        let visited = runs ?? 0..<outer
         var index = [Int](repeating: 0, count: max(rank - 1, 0))
         var ao = 0, bo = 0
-        for o in 0..<outer {
+        var rest = visited.lowerBound  // the odometer at the first visited run
+        for axis in stride(from: rank - 2, through: 0, by: -1) {
+            index[axis] = rest % outShape[axis]
+            rest /= outShape[axis]
+            ao += index[axis] * aStrides[axis]; bo += index[axis] * bStrides[axis]
+        }
+        for o in visited {
             body(o * inner, ao, aStrides[rank - 1], bo, bStrides[rank - 1], inner)
             // Odometer increment over the outer axes.
             var axis = rank - 2
@@ -63,13 +75,17 @@ public enum Broadcast {
         if outShape == shape { return values }
         let n = shape.product
         if let repeats = suffixRepeats(shape, in: outShape) {
-            // Fast path: sum `repeats` contiguous rows of length n.
+            // Fast path: sum `repeats` contiguous rows of length n, columns spread over threads
+            // (each column still summed in row order).
             return .filled(n) { dst in
                 dst.initialize(repeating: 0, count: n)
                 values.withUnsafeBufferPointer { src in
-                    for r in 0..<repeats {
-                        let row = src.baseAddress! + r * n
-                        for i in 0..<n { dst[i] += row[i] }
+                    let (s, d) = (SharedConstPointer(src.baseAddress!), SharedPointer(dst))
+                    parallelChunks(n, minChunk: Swift.max(16, 32_768 / Swift.max(repeats, 1))) { columns in
+                        for r in 0..<repeats {
+                            let row = s.base + r * n
+                            for i in columns { d[i] += row[i] }
+                        }
                     }
                 }
             }

@@ -49,6 +49,32 @@ import Testing
         #expect(Tensor.concat([a, b], axis: 1).data == [1, 2, 3, 10, 4, 5, 6, 20])
     }
 
+    /// Permutes, bias-gradient sums and the adaLN backward sums large enough to be split over threads
+    /// give the element-by-element reference's values, each sum in the reference's order.
+    @Test func largeShapeOpsMatchTheirSerialReferences() {
+        let shape = [8, 49, 3, 4, 24], order = [2, 0, 3, 1, 4]  // SiT-S's qkv permute at batch 8
+        let x = Tensor(Philox(seed: 8).normals(shape.product), shape: shape)
+        let y = x.permuted(order)
+        var expected = [Float](), index = [Int](repeating: 0, count: 5)
+        for a in 0..<3 { for b in 0..<8 { for c in 0..<4 { for d in 0..<49 { for e in 0..<24 {
+            index = [b, d, a, c, e]
+            expected.append(x.data[(((index[0] * 49 + index[1]) * 3 + index[2]) * 4 + index[3]) * 24 + index[4]])
+        } } } } }
+        #expect(y.data == expected)
+        let rows = 3_000, columns = 40
+        let g = Philox(seed: 9).normals(rows * columns)
+        var columnSums = [Float](repeating: 0, count: columns)
+        for r in 0..<rows { for c in 0..<columns { columnSums[c] += g[r * columns + c] } }
+        #expect(Broadcast.sum(g, from: [rows, columns], to: [columns]) == columnSums)
+        let (n, t, d) = (8, 49, 96), a = Philox(seed: 10).normals(n * t * d), b = Philox(seed: 11).normals(n * t * d)
+        var sums = [Float](repeating: 0, count: n * d), reference = sums
+        for i in 0..<n { for j in 0..<t { for k in 0..<d { reference[i * d + k] += a[(i * t + j) * d + k] * b[(i * t + j) * d + k] } } }
+        a.withUnsafeBufferPointer { pa in b.withUnsafeBufferPointer { pb in sums.withUnsafeMutableBufferPointer {
+            AdaLNKernel.tokenSums(pa.baseAddress!, times: pb.baseAddress!, into: $0.baseAddress!, n: n, t: t, d: d)
+        } } }
+        #expect(sums == reference)
+    }
+
     @Test func largeTensorsGiveTheSameResultWhateverTheSplit() {
         // 3,000 rows are processed in parallel chunks; each half on its own gives the same rows.
         let n = 300_000

@@ -165,6 +165,29 @@ import Testing
         let composed = withNoGrad { Tensor.matmul((Tensor.matmul(q, k, transposeB: true) * (1 / Float(3).squareRoot())).softmax(), v) }
         expectClose(withNoGrad { Tensor.attention(q, k, v) }.data, composed.data, tol: 1e-5)
     }
+
+    /// Attention read from a fused `[N, T, 3D]` projection equals, bit for bit and in both
+    /// directions, the permute → chunk → attention → permute composition it replaces: at SiT-S's
+    /// head shape (49 tokens of 24, the fused kernel) and at a tiny one (the BLAS path).
+    @Test(arguments: [(2, 49, 4, 24), (2, 5, 2, 3)]) func attentionFromPackedQKV(shape: (Int, Int, Int, Int)) {
+        let (n, t, heads, hd) = shape, d = heads * hd
+        let weights = param([n, t, d], seed: 91)
+        func run(_ body: (Tensor) -> Tensor) -> (values: [Float], grad: [Float]) {
+            let qkv = param([n, t, 3 * d], seed: 90)
+            let out = body(qkv)
+            (out * weights).sum().backward()
+            return (out.data, qkv.grad!)
+        }
+        let packed = run { Tensor.attention(qkv: $0, heads: heads) }
+        let composed = run { qkv in
+            let parts = qkv.reshaped([n, t, 3, heads, hd]).permuted([2, 0, 3, 1, 4]).chunk(3, axis: 0).map { $0.reshaped([n, heads, t, hd]) }
+            return Tensor.attention(parts[0], parts[1], parts[2]).permuted([0, 2, 1, 3]).reshaped([n, t, d])
+        }
+        #expect(packed.values.map(\.bitPattern) == composed.values.map(\.bitPattern))
+        #expect(packed.grad.map(\.bitPattern) == composed.grad.map(\.bitPattern))
+        #expect(withNoGrad { Tensor.attention(qkv: param([n, t, 3 * d], seed: 90), heads: heads) }.data == packed.values)
+        if t < 10 { let qkv = param([n, t, 3 * d], seed: 92); gradCheck([qkv]) { Tensor.attention(qkv: qkv, heads: heads) } }
+    }
 }
 
 @Suite struct LossGradients {

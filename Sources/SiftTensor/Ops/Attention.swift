@@ -45,8 +45,8 @@ extension Tensor {
                             parallelFor(heads) { hIndex in
                                 let off = hIndex * t * d
                                 AttentionKernel.backwardHead(
-                                    dOut: sg.base + off, probs: sp.base + hIndex * t * t, q: sq.base + off, k: sk.base + off,
-                                    v: sv.base + off, dq: dq.base + off, dk: dk.base + off, dv: dv.base + off,
+                                    dOut: sg.base + off, ldg: d, probs: sp.base + hIndex * t * t, q: sq.base + off, k: sk.base + off,
+                                    v: sv.base + off, ld: d, dq: dq.base + off, dk: dk.base + off, dv: dv.base + off, ldd: d,
                                     t: t, d: d, scale: scale)
                             }
                         }
@@ -54,6 +54,57 @@ extension Tensor {
                 }
             } } }
             q.accumulateGrad(gq); k.accumulateGrad(gk); v.accumulateGrad(gv)
+        }
+    }
+
+    /// Attention read straight from a fused projection: `qkv` `[N, T, 3·D]` holds each token's
+    /// q, k and v, each split into `heads` heads of D / `heads` floats (the layout of
+    /// `nn.Linear(D, 3D)` reshaped to `[N, T, 3, H, hd]`); result `[N, T, D]` with the heads side
+    /// by side. The same values and gradients, bit for bit, as permuting `qkv` to
+    /// `[3, N, H, T, hd]`, chunking it, ``attention(_:_:_:)`` and permuting back — without those
+    /// three copies (and their three copies back in the backward pass): the kernels read and
+    /// write the heads where they lie.
+    public static func attention(qkv: Tensor, heads: Int) -> Tensor {
+        precondition(qkv.rank == 3 && heads > 0 && qkv.shape[2] % (3 * heads) == 0,
+                     "attention: qkv \(qkv.shape) must be [N, T, 3·D] with D a multiple of \(heads) heads")
+        let (n, t, d) = (qkv.shape[0], qkv.shape[1], qkv.shape[2] / 3), hd = d / heads, ld = 3 * d
+        let scale = 1 / Float(hd).squareRoot()
+        let recording = GradMode.isEnabled && qkv.requiresGrad
+        // Head `i` = sample i / heads, head i % heads: its q at row offset (i % heads)·hd of the
+        // sample's [T, 3D] block, k and v D and 2D further; its output at (i % heads)·hd of [T, D].
+        @inline(__always) func inputOffset(_ i: Int) -> Int { (i / heads) * t * ld + (i % heads) * hd }
+        @inline(__always) func outputOffset(_ i: Int) -> Int { (i / heads) * t * d + (i % heads) * hd }
+        var probs = [Float](repeating: 0, count: recording ? n * heads * t * t : 0)
+        let values = withPointers(qkv.data) { px in
+            [Float].filled(n * t * d) { out in
+                let xs = SharedConstPointer(px), os = SharedPointer(out)
+                probs.withUnsafeMutableBufferPointer { pp in
+                    let keep = recording ? SharedPointer(pp.baseAddress!) : nil
+                    parallelFor(n * heads) { i in
+                        let scratch = UnsafeMutablePointer<Float>.allocate(capacity: AttentionKernel.scratchCount(t: t, d: hd))
+                        defer { scratch.deallocate() }
+                        let q = xs.base + inputOffset(i)
+                        AttentionKernel.forwardHead(q: q, k: q + d, v: q + 2 * d, ld: ld, out: os.base + outputOffset(i), ldo: d,
+                                                    scratch: scratch, probs: keep.map { $0.base + i * t * t }, t: t, d: hd, scale: scale)
+                    }
+                }
+            }
+        }
+        return Tensor(values, shape: [n, t, d]).recording([qkv]) { g in
+            let grad = withPointers(g, probs) { pg, pp in
+                withPointers(qkv.data) { px in
+                    [Float].filled(qkv.count) { dx in
+                        let (sg, sp, sx, sd) = (SharedConstPointer(pg), SharedConstPointer(pp), SharedConstPointer(px), SharedPointer(dx))
+                        parallelFor(n * heads) { i in
+                            let q = sx.base + inputOffset(i), dq = sd.base + inputOffset(i)
+                            AttentionKernel.backwardHead(dOut: sg.base + outputOffset(i), ldg: d, probs: sp.base + i * t * t,
+                                                         q: q, k: q + d, v: q + 2 * d, ld: ld, dq: dq, dk: dq + d, dv: dq + 2 * d, ldd: ld,
+                                                         t: t, d: hd, scale: scale)
+                        }
+                    }
+                }
+            }
+            qkv.accumulateGrad(grad)
         }
     }
 }
@@ -92,21 +143,22 @@ public enum AttentionKernel {
     }
 
     /// Gradients of one head: dV = Pᵀ dO, dP = dO Vᵀ, dS = P ⊙ (dP − rowsum(dP ⊙ P)),
-    /// dQ = scale · dS K, dK = scale · dSᵀ Q (each T×D, written to the given pointers).
-    static func backwardHead(dOut: UnsafePointer<Float>, probs: UnsafePointer<Float>, q: UnsafePointer<Float>,
-                             k: UnsafePointer<Float>, v: UnsafePointer<Float>,
-                             dq: UnsafeMutablePointer<Float>, dk: UnsafeMutablePointer<Float>, dv: UnsafeMutablePointer<Float>,
+    /// dQ = scale · dS K, dK = scale · dSᵀ Q (each T×D, written to the given pointers). Rows of
+    /// `dOut` are `ldg` floats apart, of q, k, v `ld`, of dq, dk, dv `ldd` (P is packed T×T).
+    static func backwardHead(dOut: UnsafePointer<Float>, ldg: Int, probs: UnsafePointer<Float>, q: UnsafePointer<Float>,
+                             k: UnsafePointer<Float>, v: UnsafePointer<Float>, ld: Int,
+                             dq: UnsafeMutablePointer<Float>, dk: UnsafeMutablePointer<Float>, dv: UnsafeMutablePointer<Float>, ldd: Int,
                              t: Int, d: Int, scale: Float) {
         let dpp = UnsafeMutablePointer<Float>.allocate(capacity: t * t)
         defer { dpp.deallocate() }
-        BLAS.gemm(transA: true, transB: false, m: t, n: d, k: t, a: probs, b: dOut, c: dv)
-        BLAS.gemm(transA: false, transB: true, m: t, n: t, k: d, a: dOut, b: v, c: dpp)
+        BLAS.sgemm(transA: true, transB: false, m: t, n: d, k: t, a: probs, lda: t, b: dOut, ldb: ldg, c: dv, ldc: ldd)
+        BLAS.sgemm(transA: false, transB: true, m: t, n: t, k: d, a: dOut, lda: ldg, b: v, ldb: ld, c: dpp, ldc: t)
         for r in 0..<t {
             var dot: Float = 0
             for c in 0..<t { dot += dpp[r * t + c] * probs[r * t + c] }
             for c in 0..<t { dpp[r * t + c] = probs[r * t + c] * (dpp[r * t + c] - dot) }
         }
-        BLAS.gemm(transA: false, transB: false, m: t, n: d, k: t, a: dpp, b: k, c: dq, alpha: scale)
-        BLAS.gemm(transA: true, transB: false, m: t, n: d, k: t, a: dpp, b: q, c: dk, alpha: scale)
+        BLAS.sgemm(transA: false, transB: false, m: t, n: d, k: t, alpha: scale, a: dpp, lda: t, b: k, ldb: ld, c: dq, ldc: ldd)
+        BLAS.sgemm(transA: true, transB: false, m: t, n: d, k: t, alpha: scale, a: dpp, lda: t, b: q, ldb: ld, c: dk, ldc: ldd)
     }
 }

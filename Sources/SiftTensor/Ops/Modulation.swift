@@ -20,11 +20,8 @@ extension Tensor {
             // Pointers, not `tensor.data[i]`: a class property read per element costs more than the arithmetic.
             if x.requiresGrad {
                 x.accumulateGrad(withPointers(g, scale.data) { pg, ps in
-                    [Float].filled(x.count) { dx in
-                        for i in 0..<n { for j in 0..<t {
-                            let row = (i * t + j) * d
-                            for k in 0..<d { dx[row + k] = pg[row + k] * (1 + ps[i * d + k]) }
-                        } }
+                    [Float].filled(x.count) { dx in  // dx = g·(1 + scale)
+                        AdaLNKernel.scaleRows(pg, by: ps, addingOne: true, out: dx, n: n, t: t, d: d)
                     }
                 })
             }
@@ -33,14 +30,8 @@ extension Tensor {
                 withPointers(g, x.data) { pg, px in
                     gShift.withUnsafeMutableBufferPointer { gs in
                         gScale.withUnsafeMutableBufferPointer { gc in
-                            for i in 0..<n { for j in 0..<t {
-                                let row = (i * t + j) * d
-                                for k in 0..<d {
-                                    let gv = pg[row + k]
-                                    gs[i * d + k] += gv
-                                    gc[i * d + k] += gv * px[row + k]
-                                }
-                            } }
+                            AdaLNKernel.tokenSums(pg, times: nil, into: gs.baseAddress!, n: n, t: t, d: d)  // Σ_tokens g
+                            AdaLNKernel.tokenSums(pg, times: px, into: gc.baseAddress!, n: n, t: t, d: d)   // Σ_tokens g·x
                         }
                     }
                 }
@@ -68,23 +59,15 @@ extension Tensor {
             x.accumulateGrad(g)
             if y.requiresGrad {
                 y.accumulateGrad(withPointers(g, gate.data) { pg, pgate in
-                    [Float].filled(y.count) { dy in
-                        for i in 0..<n { for j in 0..<t {
-                            let row = (i * t + j) * d
-                            for k in 0..<d { dy[row + k] = pg[row + k] * pgate[i * d + k] }
-                        } }
+                    [Float].filled(y.count) { dy in  // dy = g·gate
+                        AdaLNKernel.scaleRows(pg, by: pgate, addingOne: false, out: dy, n: n, t: t, d: d)
                     }
                 })
             }
             if gate.requiresGrad {
                 var gg = [Float](repeating: 0, count: n * d)
                 withPointers(g, y.data) { pg, py in
-                    gg.withUnsafeMutableBufferPointer { pgg in
-                        for i in 0..<n { for j in 0..<t {
-                            let row = (i * t + j) * d
-                            for k in 0..<d { pgg[i * d + k] += pg[row + k] * py[row + k] }
-                        } }
-                    }
+                    gg.withUnsafeMutableBufferPointer { AdaLNKernel.tokenSums(pg, times: py, into: $0.baseAddress!, n: n, t: t, d: d) }  // Σ_tokens g·y
                 }
                 gate.accumulateGrad(gg)
             }
@@ -107,6 +90,38 @@ public enum AdaLNKernel {
                 let xr = xs.base + r * d, o = os.base + r * d
                 let b = bs.base + i * rowStride, s = ss.base + i * rowStride
                 for k in 0..<d { o[k] = xr[k] * (1 + s[k]) + b[k] }
+            }
+        }
+    }
+
+    /// out = x·(1 + s) (`addingOne`) or x·s; x, out `[n, t, d]`, s `[n, d]` broadcast over t (the
+    /// input gradients of ``Tensor/modulate(_:shift:scale:)`` and of the gated residual's branch).
+    @inline(__always)
+    public static func scaleRows(_ x: UnsafePointer<Float>, by s: UnsafePointer<Float>, addingOne: Bool, out: UnsafeMutablePointer<Float>,
+                                 n: Int, t: Int, d: Int) {
+        let xs = SharedConstPointer(x), ss = SharedConstPointer(s), os = SharedPointer(out)
+        parallelChunks(n * t, minChunk: Swift.max(1, 16_384 / Swift.max(d, 1))) { rows in
+            for r in rows {
+                let xr = xs.base + r * d, o = os.base + r * d, sr = ss.base + (r / t) * d
+                if addingOne { for k in 0..<d { o[k] = xr[k] * (1 + sr[k]) } } else { for k in 0..<d { o[k] = xr[k] * sr[k] } }
+            }
+        }
+    }
+
+    /// sums[i, k] += Σ_j a[i, j, k] (· b[i, j, k] when `b` is given), over the tokens j in order;
+    /// a, b `[n, t, d]`, sums `[n, d]` (the gradients of the per-sample shift, scale and gate).
+    /// Samples are spread over threads; each sum runs in token order whatever the split.
+    @inline(__always)
+    public static func tokenSums(_ a: UnsafePointer<Float>, times b: UnsafePointer<Float>?, into sums: UnsafeMutablePointer<Float>,
+                                 n: Int, t: Int, d: Int) {
+        let asp = SharedConstPointer(a), bsp = b.map(SharedConstPointer.init), out = SharedPointer(sums)
+        parallelChunks(n, minChunk: Swift.max(1, 16_384 / Swift.max(t * d, 1))) { samples in
+            for i in samples {
+                let acc = out.base + i * d
+                for j in 0..<t {
+                    let row = (i * t + j) * d, ar = asp.base + row
+                    if let bsp { let br = bsp.base + row; for k in 0..<d { acc[k] += ar[k] * br[k] } } else { for k in 0..<d { acc[k] += ar[k] } }
+                }
             }
         }
     }

@@ -45,11 +45,15 @@ extension Tensor {
         for i in stride(from: rank - 2, through: 0, by: -1) { inStrides[i] = inStrides[i + 1] * shape[i + 1] }
         let strides = order.map { inStrides[$0] }  // input stride for each output axis
         let zero = [Int](repeating: 0, count: rank)
+        let runLength = Swift.max(outShape.last ?? 1, 1)
         return withPointers(values) { src in
             [Float].filled(values.count) { dst in
-                Broadcast.forEachRun(outShape: outShape, aStrides: strides, bStrides: zero) { o, a, aStride, _, _, len in
-                    if aStride == 1 { (dst + o).update(from: src + a, count: len) } else {
-                        for i in 0..<len { dst[o + i] = src[a + i * aStride] }
+                let (s, d) = (SharedConstPointer(src), SharedPointer(dst))
+                parallelChunks(Broadcast.runCount(outShape), minChunk: Swift.max(1, 32_768 / runLength)) { runs in
+                    Broadcast.forEachRun(outShape: outShape, aStrides: strides, bStrides: zero, runs: runs) { o, a, aStride, _, _, len in
+                        if aStride == 1 { (d.base + o).update(from: s.base + a, count: len) } else {
+                            for i in 0..<len { d.base[o + i] = s.base[a + i * aStride] }
+                        }
                     }
                 }
             }
