@@ -2,6 +2,7 @@ import Foundation
 import Testing
 @testable import SiftExperiments
 @testable import SiftSearch
+import SiftTensor
 
 /// Checkpoints inside a cell: a large group runs in chunks of slots, each saved as it finishes; a
 /// run stopped between chunks resumes from them and gives the same results as one that was not
@@ -84,6 +85,23 @@ import Testing
         let ensemble = ExperimentRunner.groups(try TinyExperiment.cells(["verifier=mean-rank(fid-oracle,clf-mlp)"]))[0]
         #expect(try runner.chunks(of: task, group: ensemble, algorithm: algorithm, sit: sit).count == 1,
                 "an ensemble with the FID oracle cannot hand its set on, and runs whole")
+    }
+
+    /// A chunk file gives back the verifier's running state exactly, whatever the doubles.
+    @Test func aChunkKeepsTheVerifiersRunningStateExactly() throws {
+        let store = ChunkStore(results: ResultStore(root: TinyExperiment.results("chunk-state").appendingPathComponent("tiny")))
+        let chunk = SearchTask(classes: [3], perClass: 1)
+        let state: [Double] = [2, 0.1, 1.0 / 3, -2.5e-300, 6.02214076e23, Double.pi * 1e7, -0.0, .leastNonzeroMagnitude, .greatestFiniteMagnitude]
+        let outcome = SearchOutcome(algorithm: "random", budgetName: "candidates", budget: 4, noSearch: false,
+                                    images: Tensor([0.5, -0.25], shape: [1, 1, 1, 2]), early: nil,
+                                    chosen: [ChosenSample(key: CandidateKey(classIndex: 3, sample: 0, candidate: 2), searchScore: -1.5)],
+                                    trace: [-1.5], ledger: Ledger(samples: 1), verifierState: state)
+        try store.save(outcome, cell: "c", chunk: chunk, weightsHash: "w")
+        let loaded = try #require(store.load("c", chunk, weightsHash: "w"))
+        #expect(try #require(loaded.verifierState).map(\.bitPattern) == state.map(\.bitPattern))
+        try store.save(SearchOutcome(algorithm: "random", budgetName: "candidates", budget: 4, noSearch: false, images: outcome.images, early: nil,
+                                     chosen: outcome.chosen, trace: outcome.trace, ledger: outcome.ledger), cell: "c", chunk: chunk, weightsHash: "w")
+        #expect(try #require(store.load("c", chunk, weightsHash: "w")).verifierState == nil)
     }
 
     /// The FID oracle's scores depend on the winners of every earlier slot: run in chunks (each
