@@ -21,3 +21,10 @@ static inline unsigned int sift_fp_mode(void) { return 0; }
 static inline void sift_set_fp_mode(unsigned int mode) { (void)mode; }
 #endif
 static inline void sift_flush_denormals(void) { sift_set_fp_mode(sift_fp_mode() | 0x8040); }
+
+// A spin-wait hint (x86 PAUSE) for the worker pool's short waits.
+#if defined(__x86_64__) || defined(__i386__)
+static inline void sift_cpu_relax(void) { _mm_pause(); }
+#else
+static inline void sift_cpu_relax(void) {}
+#endif
