@@ -39,8 +39,8 @@ public final class AdamW {
                     secondMoments[index].withUnsafeMutableBufferPointer { v in
                         g.withUnsafeBufferPointer { g in
                             // Elementwise, so spreading a large tensor over threads changes no bits.
-                            let (p, m, v, g) = (SharedPointer(theta.baseAddress!), SharedPointer(m.baseAddress!), SharedPointer(v.baseAddress!),
-                                                SharedConstPointer(g.baseAddress!))
+                            guard let pt = theta.baseAddress, let pm = m.baseAddress, let pv = v.baseAddress, let pg = g.baseAddress else { return }
+                            let (p, m, v, g) = (SharedPointer(pt), SharedPointer(pm), SharedPointer(pv), SharedConstPointer(pg))
                             parallelChunks(theta.count, minChunk: 16_384) { range in
                                 for i in range {
                                     m[i] = b1 * m[i] + (1 - b1) * g[i]

@@ -80,7 +80,8 @@ public enum Broadcast {
             return .filled(n) { dst in
                 dst.initialize(repeating: 0, count: n)
                 values.withUnsafeBufferPointer { src in
-                    let (s, d) = (SharedConstPointer(src.baseAddress!), SharedPointer(dst))
+                    guard let base = src.baseAddress else { return }  // no rows: the sums stay 0
+                    let (s, d) = (SharedConstPointer(base), SharedPointer(dst))
                     parallelChunks(n, minChunk: Swift.max(16, 32_768 / Swift.max(repeats, 1))) { columns in
                         for r in 0..<repeats {
                             let row = s.base + r * n

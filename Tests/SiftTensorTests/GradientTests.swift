@@ -227,4 +227,11 @@ import Testing
         let composed = withNoGrad { x * (scale.reshaped([2, 1, 4]) + 1) + shift.reshaped([2, 1, 4]) }
         expectClose(withNoGrad { Tensor.modulate(x, shift: shift, scale: scale) }.data, composed.data, tol: 1e-6)
     }
+
+    /// An empty batch goes through forward and backward, its gradients empty.
+    @Test func anEmptyBatchHasEmptyGradients() {
+        let x = param([0, 3, 4], seed: 48), shift = param([0, 4], seed: 49), scale = param([0, 4], seed: 50), gate = param([0, 4], seed: 51)
+        Tensor.gatedResidual(x, gate: gate, Tensor.modulate(x, shift: shift, scale: scale)).sum().backward()
+        #expect(x.grad?.count ?? 0 == 0 && shift.grad?.count ?? 0 == 0 && gate.grad?.count ?? 0 == 0)
+    }
 }

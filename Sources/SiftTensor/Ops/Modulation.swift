@@ -30,8 +30,9 @@ extension Tensor {
                 withPointers(g, x.data) { pg, px in
                     gShift.withUnsafeMutableBufferPointer { gs in
                         gScale.withUnsafeMutableBufferPointer { gc in
-                            AdaLNKernel.tokenSums(pg, times: nil, into: gs.baseAddress!, n: n, t: t, d: d)  // Σ_tokens g
-                            AdaLNKernel.tokenSums(pg, times: px, into: gc.baseAddress!, n: n, t: t, d: d)   // Σ_tokens g·x
+                            guard let shiftSums = gs.baseAddress, let scaleSums = gc.baseAddress else { return }  // none when n·d = 0
+                            AdaLNKernel.tokenSums(pg, times: nil, into: shiftSums, n: n, t: t, d: d)  // Σ_tokens g
+                            AdaLNKernel.tokenSums(pg, times: px, into: scaleSums, n: n, t: t, d: d)   // Σ_tokens g·x
                         }
                     }
                 }
@@ -67,7 +68,9 @@ extension Tensor {
             if gate.requiresGrad {
                 var gg = [Float](repeating: 0, count: n * d)
                 withPointers(g, y.data) { pg, py in
-                    gg.withUnsafeMutableBufferPointer { AdaLNKernel.tokenSums(pg, times: py, into: $0.baseAddress!, n: n, t: t, d: d) }  // Σ_tokens g·y
+                    gg.withUnsafeMutableBufferPointer { sums in  // Σ_tokens g·y (none when n·d = 0)
+                        if let base = sums.baseAddress { AdaLNKernel.tokenSums(pg, times: py, into: base, n: n, t: t, d: d) }
+                    }
                 }
                 gate.accumulateGrad(gg)
             }
