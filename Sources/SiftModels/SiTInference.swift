@@ -201,25 +201,11 @@ public final class SiTInference {
 
     /// attended[:, head] = softmax(q kᵀ/√hd) v per sample and head, q/k/v strided in `qkv`.
     private func attention(n: Int, heads: Int, tokens: Int, d: Int) {
-        let hd = d / heads, scale = 1 / Float(hd).squareRoot(), ld = 3 * d
-        let perWorker = AttentionKernel.scratchCount(t: tokens, d: hd)
-        let workers = Swift.max(1, Swift.min(Threads.count, n * heads, scratch.count / perWorker))
         qkv.withUnsafeBufferPointer { pq in
             attended.withUnsafeMutableBufferPointer { pa in
                 scratch.withUnsafeMutableBufferPointer { ps in
-                    let q = SharedConstPointer(pq.baseAddress!), a = SharedPointer(pa.baseAddress!), s = SharedPointer(ps.baseAddress!)
-                    parallelFor(workers) { worker in
-                        let workspace = s.base + worker * perWorker
-                        var item = worker
-                        while item < n * heads {
-                            let i = item / heads, h = item % heads
-                            let base = q.base + i * tokens * ld + h * hd
-                            AttentionKernel.forwardHead(q: base, k: base + d, v: base + 2 * d, ld: ld,
-                                                        out: a.base + i * tokens * d + h * hd, ldo: d, scratch: workspace,
-                                                        probs: nil, t: tokens, d: hd, scale: scale)
-                            item += workers
-                        }
-                    }
+                    AttentionKernel.packedForward(qkv: pq.baseAddress!, out: pa.baseAddress!, probs: nil, n: n, tokens: tokens, d: d,
+                                                  heads: heads, scratch: ps)
                 }
             }
         }

@@ -67,26 +67,13 @@ extension Tensor {
     public static func attention(qkv: Tensor, heads: Int) -> Tensor {
         precondition(qkv.rank == 3 && heads > 0 && qkv.shape[2] % (3 * heads) == 0,
                      "attention: qkv \(qkv.shape) must be [N, T, 3·D] with D a multiple of \(heads) heads")
-        let (n, t, d) = (qkv.shape[0], qkv.shape[1], qkv.shape[2] / 3), hd = d / heads, ld = 3 * d
-        let scale = 1 / Float(hd).squareRoot()
+        let (n, t, d) = (qkv.shape[0], qkv.shape[1], qkv.shape[2] / 3), hd = d / heads
         let recording = GradMode.isEnabled && qkv.requiresGrad
-        // Head `i` = sample i / heads, head i % heads: its q at row offset (i % heads)·hd of the
-        // sample's [T, 3D] block, k and v D and 2D further; its output at (i % heads)·hd of [T, D].
-        @inline(__always) func inputOffset(_ i: Int) -> Int { (i / heads) * t * ld + (i % heads) * hd }
-        @inline(__always) func outputOffset(_ i: Int) -> Int { (i / heads) * t * d + (i % heads) * hd }
         var probs = [Float](repeating: 0, count: recording ? n * heads * t * t : 0)
         let values = withPointers(qkv.data) { px in
             [Float].filled(n * t * d) { out in
-                let xs = SharedConstPointer(px), os = SharedPointer(out)
                 probs.withUnsafeMutableBufferPointer { pp in
-                    let keep = recording ? SharedPointer(pp.baseAddress!) : nil
-                    parallelFor(n * heads) { i in
-                        let scratch = UnsafeMutablePointer<Float>.allocate(capacity: AttentionKernel.scratchCount(t: t, d: hd))
-                        defer { scratch.deallocate() }
-                        let q = xs.base + inputOffset(i)
-                        AttentionKernel.forwardHead(q: q, k: q + d, v: q + 2 * d, ld: ld, out: os.base + outputOffset(i), ldo: d,
-                                                    scratch: scratch, probs: keep.map { $0.base + i * t * t }, t: t, d: hd, scale: scale)
-                    }
+                    AttentionKernel.packedForward(qkv: px, out: out, probs: recording ? pp.baseAddress! : nil, n: n, tokens: t, d: d, heads: heads)
                 }
             }
         }
@@ -96,10 +83,11 @@ extension Tensor {
                     [Float].filled(qkv.count) { dx in
                         let (sg, sp, sx, sd) = (SharedConstPointer(pg), SharedConstPointer(pp), SharedConstPointer(px), SharedPointer(dx))
                         parallelFor(n * heads) { i in
-                            let q = sx.base + inputOffset(i), dq = sd.base + inputOffset(i)
-                            AttentionKernel.backwardHead(dOut: sg.base + outputOffset(i), ldg: d, probs: sp.base + i * t * t,
-                                                         q: q, k: q + d, v: q + 2 * d, ld: ld, dq: dq, dk: dq + d, dv: dq + 2 * d, ldd: ld,
-                                                         t: t, d: hd, scale: scale)
+                            let at = AttentionKernel.packedOffsets(i, heads: heads, tokens: t, d: d)
+                            let q = sx.base + at.input, dq = sd.base + at.input
+                            AttentionKernel.backwardHead(dOut: sg.base + at.output, ldg: d, probs: sp.base + i * t * t,
+                                                         q: q, k: q + d, v: q + 2 * d, ld: 3 * d, dq: dq, dk: dq + d, dv: dq + 2 * d, ldd: 3 * d,
+                                                         t: t, d: hd, scale: 1 / Float(hd).squareRoot())
                         }
                     }
                 }
@@ -129,6 +117,41 @@ public enum AttentionKernel {
         } else {
             blasForwardHead(q: q, k: k, v: v, ld: ld, out: out, ldo: ldo, scores: scratch, t: t, d: d, scale: scale)
             if let probs { probs.update(from: scratch, count: t * t) }
+        }
+    }
+
+    /// Where head `i` of a fused projection lies (sample i / heads, head i % heads): its q at
+    /// `input` floats into `qkv` `[n, tokens, 3·d]` (k and v d and 2·d further, rows 3·d apart),
+    /// its output at `output` floats into `[n, tokens, d]` (rows d apart).
+    @inline(__always)
+    static func packedOffsets(_ i: Int, heads: Int, tokens: Int, d: Int) -> (input: Int, output: Int) {
+        let (sample, head) = (i / heads, i % heads), hd = d / heads
+        return (sample * tokens * 3 * d + head * hd, sample * tokens * d + head * hd)
+    }
+
+    /// Every head's attention read from a fused projection `qkv` `[n, tokens, 3·d]` into `out`
+    /// `[n, tokens, d]` (heads of d / `heads` floats side by side), the probabilities into `probs`
+    /// `[n·heads, tokens, tokens]` when given (for a backward pass). Heads are spread over threads,
+    /// each with ``scratchCount(t:d:)`` floats of its own: taken from `scratch` when given (then
+    /// at most as many threads as it has room for), allocated otherwise.
+    public static func packedForward(qkv: UnsafePointer<Float>, out: UnsafeMutablePointer<Float>, probs: UnsafeMutablePointer<Float>?,
+                                     n: Int, tokens t: Int, d: Int, heads: Int, scratch: UnsafeMutableBufferPointer<Float>? = nil) {
+        let hd = d / heads, scale = 1 / Float(hd).squareRoot(), items = n * heads
+        let perWorker = scratchCount(t: t, d: hd)
+        let workers = Swift.max(1, Swift.min(Threads.count, items, scratch.map { $0.count / perWorker } ?? items))
+        let (x, o) = (SharedConstPointer(qkv), SharedPointer(out)), keep = probs.map(SharedPointer.init)
+        let given = scratch?.baseAddress.map(SharedPointer.init)
+        parallelFor(workers) { worker in
+            let own = given == nil ? UnsafeMutablePointer<Float>.allocate(capacity: perWorker) : nil
+            defer { own?.deallocate() }
+            let workspace = own ?? given!.base + worker * perWorker
+            var i = worker
+            while i < items {
+                let at = packedOffsets(i, heads: heads, tokens: t, d: d), q = x.base + at.input
+                forwardHead(q: q, k: q + d, v: q + 2 * d, ld: 3 * d, out: o.base + at.output, ldo: d, scratch: workspace,
+                            probs: keep.map { $0.base + i * t * t }, t: t, d: hd, scale: scale)
+                i += workers
+            }
         }
     }
 
