@@ -34,74 +34,52 @@ public enum FastMath {
     }
 }
 
-/// Eight-lane versions, which the compiler keeps in vector registers (scalar loops over these
-/// functions are not vectorised reliably).
-extension FastMath {
-    public typealias Vector = SIMD8<Float>
-
-    /// Eight eˣ at once (same method as the scalar version). 2ⁿ is built without a float→int
-    /// conversion: adding 1.5·2²³ + 127 leaves n + 127 in the low mantissa bits, and shifting the
-    /// bit pattern left by 23 moves it into the exponent field.
-    @inlinable @inline(__always)
-    public static func exp(_ x0: Vector) -> Vector {
-        let low = Vector(repeating: -87.3), high = Vector(repeating: 88.3)
-        // Clamp with selects (the generic pointwise min/max are not inlined).
-        // NaN lanes fail `.>` and take the low bound, as in the scalar version.
-        let clampedLow = low.replacing(with: x0, where: x0 .> low)
-        let x = clampedLow.replacing(with: high, where: clampedLow .> high)
-        let shifted = x * 1.442_695_04 + (12_582_912 + 127)
-        let n = shifted - (12_582_912 + 127)
-        let r = (x - n * 0.693_145_75) - n * 1.428_606_8e-6
-        var p = Vector(repeating: 1.987_569_1e-4)
-        p = p * r + 1.398_199_9e-3
-        p = p * r + 8.333_452e-3
-        p = p * r + 4.166_579_6e-2
-        p = p * r + 0.166_666_66
-        p = p * r + 0.5
-        p = p * r * r + r + 1
-        let scale = Vector(bitPattern: shifted.bitPattern &<< 23)
-        return p * scale
-    }
-
-    /// Eight tanh(x) = sign(x)·(1 − 2/(e^{2|x|} + 1)).
-    @inlinable @inline(__always)
-    public static func tanh(_ x: Vector) -> Vector {
-        let negative = x .< 0
-        let magnitude = x.replacing(with: -x, where: negative)
-        let nine = Vector(repeating: 9)
-        let a = magnitude.replacing(with: nine, where: magnitude .> nine)
-        let t = 1 - 2 / (exp(2 * a) + 1)
-        return t.replacing(with: -t, where: negative)
-    }
-}
-
-extension SIMD8 where Scalar == Float {
-    /// The vector whose lanes have the given IEEE bit patterns.
-    @inlinable @inline(__always)
-    public init(bitPattern: SIMD8<UInt32>) {
-        self = unsafeBitCast(bitPattern, to: SIMD8<Float>.self)
-    }
-
-    /// The IEEE bit patterns of the lanes.
-    @inlinable @inline(__always)
-    public var bitPattern: SIMD8<UInt32> { unsafeBitCast(self, to: SIMD8<UInt32>.self) }
-}
-
-/// Sixteen-lane eˣ that gives the scalar ``FastMath/exp(_:)-(Float)``'s bits in every lane, for
-/// loops whose results are pinned to the scalar version (softmax). It rounds n with the same
-/// 1.5·2²³ constant as the scalar code and reads n from the rounded sum's bit pattern (its low
-/// mantissa bits hold 2²² + n), where the eight-lane version adds 127 before rounding and can
-/// round an exact tie the other way.
+/// Sixteen-lane versions (one AVX-512 register, two AVX2 ones), which the compiler keeps in vector
+/// registers (scalar loops over these functions are not vectorised reliably). Every lane gets the
+/// same operations, so a value's bits never depend on its lane or on how many vectors are in flight.
 extension FastMath {
     public typealias Vector16 = SIMD16<Float>
 
-    @inlinable @inline(__always)
+    /// eˣ in every lane (the scalar version's method, except how n is rounded: see
+    /// ``exp(matchingScalar:)``). 2ⁿ is built without a float→int conversion: adding 1.5·2²³ + 127
+    /// leaves n + 127 in the low mantissa bits, and shifting the bit pattern left by 23 moves it
+    /// into the exponent field.
+    @_transparent
     public static func exp(_ x0: Vector16) -> Vector16 {
-        let low = Vector16(repeating: -87.3), high = Vector16(repeating: 88.3)
-        let clampedLow = low.replacing(with: x0, where: x0 .> low)
-        let x = clampedLow.replacing(with: high, where: clampedLow .> high)
+        let x = clampedExponent(x0)
+        let shifted = x * 1.442_695_04 + (12_582_912 + 127)
+        let n = shifted - (12_582_912 + 127)
+        let scale = Vector16(bitPattern: shifted.bitPattern &<< 23)
+        return expPolynomial(x, n) * scale
+    }
+
+    /// Sixteen eˣ with the scalar ``exp(_:)-(Float)``'s bits in every lane, for loops whose
+    /// results are pinned to the scalar version (softmax). It rounds n with the same 1.5·2²³
+    /// constant as the scalar code and reads n from the rounded sum's bit pattern (its low mantissa
+    /// bits hold 2²² + n), where ``exp(_:)-(Vector16)`` adds 127 before rounding and can round an
+    /// exact tie the other way.
+    @inlinable @inline(__always)
+    public static func exp(matchingScalar x0: Vector16) -> Vector16 {
+        let x = clampedExponent(x0)
         let rounded = x * 1.442_695_04 + 12_582_912
         let n = rounded - 12_582_912
+        // bits(rounded) = bits(1.5·2²³) + n, so n + 127 = bits − 0x4B40_0000 + 127.
+        let scale = Vector16(bitPattern: (rounded.bitPattern &- 0x4B40_0000 &+ 127) &<< 23)
+        return expPolynomial(x, n) * scale
+    }
+
+    /// x clamped to [−87.3, 88.3] with selects (the generic pointwise min/max are not inlined);
+    /// NaN lanes fail `.>` and take the low bound, as in the scalar version.
+    @_transparent @usableFromInline
+    static func clampedExponent(_ x0: Vector16) -> Vector16 {
+        let low = Vector16(repeating: -87.3), high = Vector16(repeating: 88.3)
+        let clampedLow = low.replacing(with: x0, where: x0 .> low)
+        return clampedLow.replacing(with: high, where: clampedLow .> high)
+    }
+
+    /// eʳ for r = x − n·ln2 (Cody–Waite split), by the scalar version's degree-6 polynomial.
+    @_transparent @usableFromInline
+    static func expPolynomial(_ x: Vector16, _ n: Vector16) -> Vector16 {
         let r = (x - n * 0.693_145_75) - n * 1.428_606_8e-6
         var p = Vector16(repeating: 1.987_569_1e-4)
         p = p * r + 1.398_199_9e-3
@@ -109,10 +87,29 @@ extension FastMath {
         p = p * r + 4.166_579_6e-2
         p = p * r + 0.166_666_66
         p = p * r + 0.5
-        p = p * r * r + r + 1
-        // bits(rounded) = bits(1.5·2²³) + n, so n + 127 = bits − 0x4B40_0000 + 127.
-        let bits = unsafeBitCast(rounded, to: SIMD16<UInt32>.self)
-        let scale = unsafeBitCast((bits &- 0x4B40_0000 &+ 127) &<< 23, to: Vector16.self)
-        return p * scale
+        return p * r * r + r + 1
     }
+
+    /// Sixteen tanh(x) = sign(x)·(1 − 2/(e^{2|x|} + 1)).
+    @_transparent
+    public static func tanh(_ x: Vector16) -> Vector16 {
+        let negative = x .< 0
+        let magnitude = x.replacing(with: -x, where: negative)
+        let nine = Vector16(repeating: 9)
+        let a = magnitude.replacing(with: nine, where: magnitude .> nine)
+        let t = 1 - 2 / (exp(2 * a) + 1)
+        return t.replacing(with: -t, where: negative)
+    }
+}
+
+extension SIMD16 where Scalar == Float {
+    /// The vector whose lanes have the given IEEE bit patterns.
+    @inlinable @inline(__always)
+    public init(bitPattern: SIMD16<UInt32>) {
+        self = unsafeBitCast(bitPattern, to: SIMD16<Float>.self)
+    }
+
+    /// The IEEE bit patterns of the lanes.
+    @inlinable @inline(__always)
+    public var bitPattern: SIMD16<UInt32> { unsafeBitCast(self, to: SIMD16<UInt32>.self) }
 }

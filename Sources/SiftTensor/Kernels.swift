@@ -16,12 +16,10 @@ public enum Kernels {
                                              count: Int, minChunk: Int = 32_768) {
         let d = SharedPointer(dst), s = SharedConstPointer(src)
         parallelChunks(count, minChunk: minChunk) { r in
-            // Eight lanes at a time through the function's vector form, then the tail.
             var i = r.lowerBound
-            while i + 8 <= r.upperBound {
-                let v = UnsafeRawPointer(s.base + i).loadUnaligned(as: SIMD8<Float>.self)
-                UnsafeMutableRawPointer(d.base + i).storeBytes(of: f(v), as: SIMD8<Float>.self)
-                i += 8
+            i = forEachVector(from: i, to: r.upperBound) { i, lanes in
+                let v = VectorLanes.load(s.base + i, lanes: lanes)
+                VectorLanes.store(f(v), d.base + i, lanes: lanes)
             }
             while i < r.upperBound { d[i] = f(s[i]); i += 1 }
         }
@@ -34,15 +32,25 @@ public enum Kernels {
         let d = SharedPointer(dst), pg = SharedConstPointer(g), px = SharedConstPointer(x), py = SharedConstPointer(y)
         parallelChunks(count, minChunk: 32_768) { r in
             var i = r.lowerBound
-            while i + 8 <= r.upperBound {
-                let gv = UnsafeRawPointer(pg.base + i).loadUnaligned(as: SIMD8<Float>.self)
-                let xv = UnsafeRawPointer(px.base + i).loadUnaligned(as: SIMD8<Float>.self)
-                let yv = UnsafeRawPointer(py.base + i).loadUnaligned(as: SIMD8<Float>.self)
-                UnsafeMutableRawPointer(d.base + i).storeBytes(of: gv * f.derivative(xv, yv), as: SIMD8<Float>.self)
-                i += 8
+            i = forEachVector(from: i, to: r.upperBound) { i, lanes in
+                let gv = VectorLanes.load(pg.base + i, lanes: lanes), xv = VectorLanes.load(px.base + i, lanes: lanes)
+                let yv = VectorLanes.load(py.base + i, lanes: lanes)
+                VectorLanes.store(gv * f.derivative(xv, yv), d.base + i, lanes: lanes)
             }
             while i < r.upperBound { d[i] = pg[i] * f.derivative(px[i], py[i]); i += 1 }
         }
+    }
+
+    /// Calls `body(i, lanes)` for the vectors of `start..<end`: 16 lanes at a time, then one
+    /// 8-lane step if 8 or more elements remain (`lanes` = 8: only the low half is read and
+    /// written). Returns where the scalar tail starts: the same elements go through a function's
+    /// vector form as when ``map`` stepped 8 lanes at a time, so its results have the same bits.
+    @inlinable @inline(__always)
+    static func forEachVector(from start: Int, to end: Int, _ body: (Int, Int) -> Void) -> Int {
+        var i = start
+        while i + 16 <= end { body(i, 16); i += 16 }
+        if i + 8 <= end { body(i, 8); i += 8 }
+        return i
     }
 
     /// dst[i] = f(a[i], b[i]).
@@ -60,26 +68,46 @@ public enum Kernels {
 /// output y (whichever is cheaper).
 public protocol UnaryFunction {
     func callAsFunction(_ x: Float) -> Float
-    /// Eight lanes at once (defaults to the scalar form lane by lane).
-    func callAsFunction(_ x: SIMD8<Float>) -> SIMD8<Float>
+    /// Sixteen lanes at once (defaults to the scalar form lane by lane).
+    func callAsFunction(_ x: SIMD16<Float>) -> SIMD16<Float>
     func derivative(_ x: Float, _ y: Float) -> Float
-    /// Eight derivatives at once (defaults to the scalar form lane by lane).
-    func derivative(_ x: SIMD8<Float>, _ y: SIMD8<Float>) -> SIMD8<Float>
+    /// Sixteen derivatives at once (defaults to the scalar form lane by lane).
+    func derivative(_ x: SIMD16<Float>, _ y: SIMD16<Float>) -> SIMD16<Float>
 }
 
 extension UnaryFunction {
     @inlinable @inline(__always)
-    public func derivative(_ x: SIMD8<Float>, _ y: SIMD8<Float>) -> SIMD8<Float> {
+    public func derivative(_ x: SIMD16<Float>, _ y: SIMD16<Float>) -> SIMD16<Float> {
         var out = x
-        for lane in 0..<8 { out[lane] = derivative(x[lane], y[lane]) }
+        for lane in 0..<16 { out[lane] = derivative(x[lane], y[lane]) }
         return out
     }
 
     @inlinable @inline(__always)
-    public func callAsFunction(_ x: SIMD8<Float>) -> SIMD8<Float> {
+    public func callAsFunction(_ x: SIMD16<Float>) -> SIMD16<Float> {
         var out = x
-        for lane in 0..<8 { out[lane] = self(x[lane]) }
+        for lane in 0..<16 { out[lane] = self(x[lane]) }
         return out
+    }
+}
+
+/// Loads and stores of a 16-float vector of which only the first `lanes` (16 or 8) are real:
+/// an 8-lane access fills the high half with zeros and writes back the low half only.
+@usableFromInline
+enum VectorLanes {
+    @inlinable @inline(__always)
+    static func load(_ p: UnsafePointer<Float>, lanes: Int) -> SIMD16<Float> {
+        lanes == 16 ? UnsafeRawPointer(p).loadUnaligned(as: SIMD16<Float>.self)
+            : SIMD16(lowHalf: UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self), highHalf: .zero)
+    }
+
+    @inlinable @inline(__always)
+    static func store(_ v: SIMD16<Float>, _ p: UnsafeMutablePointer<Float>, lanes: Int) {
+        if lanes == 16 {
+            UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD16<Float>.self)
+        } else {
+            UnsafeMutableRawPointer(p).storeBytes(of: v.lowHalf, as: SIMD8<Float>.self)
+        }
     }
 }
 

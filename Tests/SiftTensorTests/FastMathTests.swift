@@ -39,7 +39,7 @@ import Testing
         while inputs.count % 16 != 0 { inputs.append(1) }
         var mismatches = 0
         for start in stride(from: 0, to: inputs.count, by: 16) {
-            let v = FastMath.exp(FastMath.Vector16((0..<16).map { inputs[start + $0] }))
+            let v = FastMath.exp(matchingScalar: FastMath.Vector16((0..<16).map { inputs[start + $0] }))
             for lane in 0..<16 where v[lane].bitPattern != FastMath.exp(inputs[start + lane]).bitPattern { mismatches += 1 }
         }
         #expect(mismatches == 0, "\(mismatches) of \(inputs.count) lanes differ from the scalar exp")
@@ -54,5 +54,28 @@ import Testing
         }
         #expect(worst < 3e-7, "worst absolute error \(worst)")
         #expect(FastMath.tanh(0) == 0)
+    }
+
+    /// ``Kernels/map`` sends whole 16-float vectors, then one 8-float step, through the vector form
+    /// and only the last `count mod 8` elements through the scalar form; a value's bits do not
+    /// depend on its lane.
+    @Test func mapTakesTheVectorFormForAllButTheLastFewElements() {
+        let count = 3 * 16 + 8 + 5
+        let x = (0..<count).map { Float($0) * 0.173 - 4.9 }
+        var y = [Float](repeating: .nan, count: count)
+        Kernels.map(UnaryOps.GELU(), x, &y, count: count)
+        for i in 0..<count {
+            let expected: Float
+            if i < count - 5 {
+                // Element i in every lane of a vector of otherwise different values.
+                var v = SIMD16<Float>((0..<16).map { Float($0) - 8 })
+                let lane = i % 16
+                v[lane] = x[i]
+                expected = Activations.gelu(v)[lane]
+            } else {
+                expected = Activations.gelu(x[i])
+            }
+            #expect(y[i].bitPattern == expected.bitPattern, "element \(i)")
+        }
     }
 }

@@ -45,7 +45,7 @@ public enum UnaryOps {
     public struct Exp: UnaryFunction {
         public init() {}
         @inlinable @inline(__always) public func callAsFunction(_ x: Float) -> Float { FastMath.exp(x) }
-        @inlinable @inline(__always) public func callAsFunction(_ x: SIMD8<Float>) -> SIMD8<Float> { FastMath.exp(x) }
+        @inlinable @inline(__always) public func callAsFunction(_ x: SIMD16<Float>) -> SIMD16<Float> { FastMath.exp(x) }
         @inlinable @inline(__always) public func derivative(_ x: Float, _ y: Float) -> Float { y }
     }
     public struct Log: UnaryFunction {
@@ -66,7 +66,7 @@ public enum UnaryOps {
     public struct Tanh: UnaryFunction {
         public init() {}
         @inlinable @inline(__always) public func callAsFunction(_ x: Float) -> Float { FastMath.tanh(x) }
-        @inlinable @inline(__always) public func callAsFunction(_ x: SIMD8<Float>) -> SIMD8<Float> { FastMath.tanh(x) }
+        @inlinable @inline(__always) public func callAsFunction(_ x: SIMD16<Float>) -> SIMD16<Float> { FastMath.tanh(x) }
         @inlinable @inline(__always) public func derivative(_ x: Float, _ y: Float) -> Float { 1 - y * y }
     }
     public struct Sigmoid: UnaryFunction {
@@ -82,21 +82,16 @@ public enum UnaryOps {
     public struct SiLU: UnaryFunction {
         public init() {}
         @inlinable @inline(__always) public func callAsFunction(_ x: Float) -> Float { Activations.silu(x) }
-        @inlinable @inline(__always) public func callAsFunction(_ x: SIMD8<Float>) -> SIMD8<Float> { x / (1 + FastMath.exp(-x)) }
+        @inlinable @inline(__always) public func callAsFunction(_ x: SIMD16<Float>) -> SIMD16<Float> { x / (1 + FastMath.exp(-x)) }
         @inlinable @inline(__always) public func derivative(_ x: Float, _ y: Float) -> Float { Activations.siluDerivative(x) }
     }
     public struct GELU: UnaryFunction {
         public init() {}
         @inlinable @inline(__always) public func callAsFunction(_ x: Float) -> Float { Activations.gelu(x) }
-        @inlinable @inline(__always) public func callAsFunction(_ x: SIMD8<Float>) -> SIMD8<Float> {
-            0.5 * x * (1 + FastMath.tanh(Activations.geluC * (x + 0.044715 * x * x * x)))
-        }
+        @inlinable @inline(__always) public func callAsFunction(_ x: SIMD16<Float>) -> SIMD16<Float> { Activations.gelu(x) }
         @inlinable @inline(__always) public func derivative(_ x: Float, _ y: Float) -> Float { Activations.geluDerivative(x) }
-        @inlinable @inline(__always) public func derivative(_ x: SIMD8<Float>, _ y: SIMD8<Float>) -> SIMD8<Float> {
-            let u = Activations.geluC * (x + 0.044715 * x * x * x)
-            let t = FastMath.tanh(u)
-            let du = Activations.geluC * (1 + 3 * 0.044715 * x * x)
-            return 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * du
+        @inlinable @inline(__always) public func derivative(_ x: SIMD16<Float>, _ y: SIMD16<Float>) -> SIMD16<Float> {
+            Activations.geluDerivative(x)
         }
     }
 }

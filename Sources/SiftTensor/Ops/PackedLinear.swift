@@ -21,7 +21,7 @@ public final class PackedLinear {
     public enum Epilogue {
         /// out = x·Wᵀ + b.
         case store
-        /// out = GELU(x·Wᵀ + b), with ``UnaryOps/GELU``'s eight-lane form (as ``Kernels/map``).
+        /// out = GELU(x·Wᵀ + b), with ``UnaryOps/GELU``'s vector form (as ``Kernels/map``).
         case gelu
         /// out += gate ⊙ (x·Wᵀ + b), gate row `r / rowsPerGate` read `gateStride` floats apart
         /// (as ``AdaLNKernel/addGated(_:gate:y:n:t:d:stride:)``).
@@ -152,17 +152,17 @@ public final class PackedLinear {
         let dst = out + firstRow * outFeatures + j0
         if case .gatedResidual = epilogue {} else if valid == width {
             product(x, rows: n, panel: panel, weights: weights, tile: dst, ldt: outFeatures)
-            if case .gelu = epilogue { for i in 0..<n { Self.gelu(dst + i * outFeatures) } }
+            if case .gelu = epilogue { Self.gelu(dst, rows: n, ld: outFeatures) }
             return
         }
         product(x, rows: n, panel: panel, weights: weights, tile: scratch, ldt: width)
+        if case .gelu = epilogue { Self.gelu(scratch, rows: n, ld: width) }
         for i in 0..<n {
             let src = scratch + i * width, row = dst + i * outFeatures
             switch epilogue {
             case .store:
                 row.update(from: src, count: valid)
             case .gelu:
-                Self.gelu(src)
                 row.update(from: src, count: valid)
             case let .gatedResidual(gate, gateStride, rowsPerGate):
                 let g = gate + ((firstRow + i) / rowsPerGate) * gateStride + j0
@@ -179,13 +179,28 @@ public final class PackedLinear {
         }
     }
 
-    /// GELU on 32 floats in place, eight lanes at a time (``UnaryOps/GELU``'s vector form).
+    /// GELU in place on rows `0..<n` of a tile (32 floats each, `ld` floats apart), two rows per
+    /// step (``Activations/gelu(_:)-(V)``, the bits of ``UnaryOps/GELU``'s vector form): four
+    /// independent 16-float chains keep the core busy through the latency of the exp and the
+    /// division, which one 8-float vector at a time left it waiting on.
     @inline(__always)
-    private static func gelu(_ values: UnsafeMutablePointer<Float>) {
-        let f = UnaryOps.GELU()
-        for q in stride(from: 0, to: LinearTileKernel.columns, by: 8) {
-            let v = UnsafeRawPointer(values + q).loadUnaligned(as: SIMD8<Float>.self)
-            UnsafeMutableRawPointer(values + q).storeBytes(of: f(v), as: SIMD8<Float>.self)
+    private static func gelu(_ tile: UnsafeMutablePointer<Float>, rows n: Int, ld: Int) {
+        typealias F16 = SIMD16<Float>
+        var i = 0
+        while i + 2 <= n {
+            let p0 = tile + i * ld, p1 = p0 + 16, p2 = p0 + ld, p3 = p2 + 16
+            let x0 = UnsafeRawPointer(p0).loadUnaligned(as: F16.self), x1 = UnsafeRawPointer(p1).loadUnaligned(as: F16.self)
+            let x2 = UnsafeRawPointer(p2).loadUnaligned(as: F16.self), x3 = UnsafeRawPointer(p3).loadUnaligned(as: F16.self)
+            let y0 = Activations.gelu(x0), y1 = Activations.gelu(x1), y2 = Activations.gelu(x2), y3 = Activations.gelu(x3)
+            UnsafeMutableRawPointer(p0).storeBytes(of: y0, as: F16.self); UnsafeMutableRawPointer(p1).storeBytes(of: y1, as: F16.self)
+            UnsafeMutableRawPointer(p2).storeBytes(of: y2, as: F16.self); UnsafeMutableRawPointer(p3).storeBytes(of: y3, as: F16.self)
+            i += 2
+        }
+        if i < n {
+            let p0 = tile + i * ld, p1 = p0 + 16
+            let y0 = Activations.gelu(UnsafeRawPointer(p0).loadUnaligned(as: F16.self))
+            let y1 = Activations.gelu(UnsafeRawPointer(p1).loadUnaligned(as: F16.self))
+            UnsafeMutableRawPointer(p0).storeBytes(of: y0, as: F16.self); UnsafeMutableRawPointer(p1).storeBytes(of: y1, as: F16.self)
         }
     }
 

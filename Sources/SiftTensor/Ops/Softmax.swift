@@ -24,7 +24,7 @@ public enum RowKernels {
         var i = 0
         while i + 16 <= n {
             let x = UnsafeRawPointer(row + i).loadUnaligned(as: FastMath.Vector16.self)
-            UnsafeMutableRawPointer(row + i).storeBytes(of: FastMath.exp(x - shift), as: FastMath.Vector16.self)
+            UnsafeMutableRawPointer(row + i).storeBytes(of: FastMath.exp(matchingScalar: x - shift), as: FastMath.Vector16.self)
             i += 16
         }
         while i < n { row[i] = FastMath.exp(row[i] - m); i += 1 }

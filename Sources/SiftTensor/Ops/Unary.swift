@@ -57,4 +57,15 @@ public enum Activations {
         let du = geluC * (1 + 3 * 0.044715 * x * x)
         return 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * du
     }
+    /// Sixteen GELUs (the vector kernels' form, ``FastMath/tanh(_:)-(Vector16)``).
+    @_transparent public static func gelu(_ x: SIMD16<Float>) -> SIMD16<Float> {
+        0.5 * x * (1 + FastMath.tanh(geluC * (x + 0.044715 * x * x * x)))
+    }
+    /// Sixteen GELU′ (the vector kernels' form).
+    @_transparent public static func geluDerivative(_ x: SIMD16<Float>) -> SIMD16<Float> {
+        let u = geluC * (x + 0.044715 * x * x * x)
+        let t = FastMath.tanh(u)
+        let du = geluC * (1 + 3 * 0.044715 * x * x)
+        return 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * du
+    }
 }
