@@ -116,6 +116,23 @@ func json(_ name: String) throws -> [String: Any] {
         let drift = zip(out.data[0..<(2 * 784)], again.data).map { abs($0 - $1) }.max() ?? 1
         #expect(drift <= 1e-5 * max(1, scale), "batch-size drift \(drift)")
     }
+
+    /// A batch split into chunks (here of 1, 2 and 3 samples, the last one short) gives the bits
+    /// of the whole batch at once, samples in their places.
+    @Test func chunksGiveTheWholeBatchsBits() {
+        let model = SiT(SiTArchitecture.tiny, seed: 3)
+        let x = Philox(seed: 4).normalTensor([7, 1, 28, 28])
+        let t: [Float] = [0, 0.1, 0.3, 0.5, 0.7, 0.9, 1], y = [0, 1, 2, 3, 4, 5, 10]
+        let fused = SiTInference(model: model)
+        fused.chunkSamples = 7
+        let whole = fused(x, t: t, labels: y).data
+        for chunk in [1, 2, 3] {
+            let split = SiTInference(model: model)
+            split.chunkSamples = chunk
+            #expect(split(x, t: t, labels: y).data.map(\.bitPattern) == whole.map(\.bitPattern), "chunks of \(chunk)")
+        }
+        #expect(SiTInference.defaultChunkSamples(for: .large) >= 1 && SiTInference(model: model).chunkSamples >= 1)
+    }
 }
 
 @Suite struct ShippedWeights {
