@@ -22,8 +22,8 @@ public final class SiTInference {
     /// When set, the wall time of every stage is added to it (a bench breakdown; off by default).
     public var profile: StageProfile?
 
-    /// Samples that go through the layers together: a larger batch runs in chunks of this many,
-    /// one after the other, so that a layer's activations stay in the cores' caches (the whole of
+    /// Most samples that go through the layers together: a larger batch runs in chunks of at most
+    /// this many (as few as that allows, of even size), one after the other, so that a layer's activations stay in the cores' caches (the whole of
     /// a batch of 64 or more spilled them: per-sample speed fell with the batch size). Rows are
     /// independent in every layer, so the chunking never changes a bit. Defaults to
     /// ``defaultChunkSamples(for:)``.
@@ -76,7 +76,9 @@ public final class SiTInference {
         let c = config, n = x.shape[0]
         precondition(x.shape == [n, c.channels, c.imageSize, c.imageSize] && t.count == n && labels.count == n,
                      "SiTInference: input \(x.shape), \(t.count) times, \(labels.count) labels")
-        let chunk = Swift.max(1, Swift.min(n, chunkSamples)), perSample = c.channels * c.imageSize * c.imageSize
+        // As few chunks as chunkSamples allows, of even size (64 at 30 → 22, 22, 20, not 30, 30, 4).
+        let chunks = Swift.max(1, (n + Swift.max(1, chunkSamples) - 1) / Swift.max(1, chunkSamples))
+        let chunk = Swift.max(1, (n + chunks - 1) / chunks), perSample = c.channels * c.imageSize * c.imageSize
         reserve(chunk)
         let out = [Float](unsafeUninitializedCapacity: x.count) { buffer, count in
             x.data.withUnsafeBufferPointer { px in
