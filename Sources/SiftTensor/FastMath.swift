@@ -58,7 +58,7 @@ extension FastMath {
     /// constant as the scalar code and reads n from the rounded sum's bit pattern (its low mantissa
     /// bits hold 2²² + n), where ``exp(_:)-(Vector16)`` adds 127 before rounding and can round an
     /// exact tie the other way.
-    @inlinable @inline(__always)
+    @_transparent
     public static func exp(matchingScalar x0: Vector16) -> Vector16 {
         let x = clampedExponent(x0)
         let rounded = x * 1.442_695_04 + 12_582_912

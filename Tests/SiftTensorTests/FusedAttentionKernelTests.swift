@@ -60,9 +60,14 @@ import Testing
         }
     }
 
-    @Test func softmaxRowsIsSoftmaxOnEachRow() {
-        let rows = 11, n = 49, stride = 64
-        let data = Philox(seed: 3).normals(rows * stride).map { $0 * 4 }
+    /// Row widths with and without a vector tail; rows whose maximum is repeated or a signed zero.
+    @Test(arguments: [1, 5, 16, 17, 49, 64, 100])
+    func softmaxRowsIsSoftmaxOnEachRow(n: Int) {
+        let rows = 11, stride = n + 7
+        var data = Philox(seed: 3).normals(rows * stride).map { $0 * 4 }
+        for j in 0..<n { data[stride + j] = j % 3 == 0 ? 2.5 : -1 }        // a maximum many times over
+        for j in 0..<n { data[2 * stride + j] = j % 2 == 0 ? -0.0 : -3 }   // −0 the largest
+        for j in 0..<n { data[3 * stride + j] = j % 2 == 0 ? 0.0 : -0.0 }  // ±0 throughout
         var together = data, oneByOne = data
         RowKernels.softmaxRows(&together, rows: rows, n: n, stride: stride)
         oneByOne.withUnsafeMutableBufferPointer { p in for r in 0..<rows { RowKernels.softmax(p.baseAddress! + r * stride, n) } }

@@ -42,7 +42,8 @@ public enum FusedAttentionKernel: SIMD16Kernel {
         let tailT = scores + t * tp            // [16, tp]: the last hd mod 16 columns of v, transposed
         for p in 0..<hd {
             let row = keysT + p * tp
-            for j in 0..<t { row[j] = k[j * ld + p] }
+            var key = k + p  // k[j, p], a running pointer down the column
+            for j in 0..<t { row[j] = key.pointee; key += ld }
             for j in t..<tp { row[j] = 0 }
         }
         scaledScores(q: q, ld: ld, keysT: keysT, scores: scores, t: t, tp: tp, hd: hd, scale: scale)
@@ -89,9 +90,11 @@ public enum FusedAttentionKernel: SIMD16Kernel {
                 var a00 = F16(), a01 = F16(), a02 = F16(), a03 = F16()
                 var a10 = F16(), a11 = F16(), a12 = F16(), a13 = F16()
                 let q0 = q + i * ld, q1 = q0 + ld, kb = keysT + jv * 16
+                var kr = kb  // kᵀ's row p
                 for p in 0..<hd {
-                    let x0 = F16(repeating: q0[p]), x1 = F16(repeating: q1[p]), kr = kb + p * tp
+                    let x0 = F16(repeating: q0[p]), x1 = F16(repeating: q1[p])
                     let k0 = load(kr), k1 = load(kr + 16), k2 = load(kr + 32), k3 = load(kr + 48)
+                    kr += tp
                     a00 = a00.addingProduct(x0, k0); a01 = a01.addingProduct(x0, k1)
                     a02 = a02.addingProduct(x0, k2); a03 = a03.addingProduct(x0, k3)
                     a10 = a10.addingProduct(x1, k0); a11 = a11.addingProduct(x1, k1)
@@ -141,11 +144,13 @@ public enum FusedAttentionKernel: SIMD16Kernel {
             while cv < pairedVectors {
                 var a00 = F16(), a01 = F16(), a10 = F16(), a11 = F16()
                 let vb = v + cv * 16
+                var vr = vb  // v's row j (a running pointer: no index product in the loop)
                 for j in 0..<t {
-                    let w0 = F16(repeating: p0[j]), w1 = F16(repeating: p1[j]), vr = vb + j * ld
+                    let w0 = F16(repeating: p0[j]), w1 = F16(repeating: p1[j])
                     let v0 = load(vr), v1 = load(vr + 16)
                     a00 = a00.addingProduct(w0, v0); a01 = a01.addingProduct(w0, v1)
                     a10 = a10.addingProduct(w1, v0); a11 = a11.addingProduct(w1, v1)
+                    vr += ld
                 }
                 let o0 = out + i * ldo + cv * 16, o1 = o0 + ldo
                 store(a00, o0); store(a01, o0 + 16); store(a10, o1); store(a11, o1 + 16)
