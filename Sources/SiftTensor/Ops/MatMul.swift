@@ -108,8 +108,12 @@ extension Tensor {
                     })
                 }
                 if weight.requiresGrad {
-                    weight.accumulateGrad([Float].filled(weight.count) {
-                        BLAS.gemm(transA: true, transB: false, m: outF, n: inF, k: rows, a: pg, b: px, c: $0)
+                    weight.accumulateGrad([Float].filled(weight.count) {  // dW = gᵀ · x
+                        if WeightGradientKernel.supports(m: outF, n: inF, k: rows) {
+                            WeightGradientKernel.product(a: pg, b: px, m: outF, n: inF, k: rows, c: $0)
+                        } else {
+                            BLAS.gemm(transA: true, transB: false, m: outF, n: inF, k: rows, a: pg, b: px, c: $0)
+                        }
                     })
                 }
                 if let bias, bias.requiresGrad {
