@@ -23,10 +23,10 @@ public final class SiTInference {
     public var profile: StageProfile?
 
     /// Most samples that go through the layers together: a larger batch runs in chunks of at most
-    /// this many (as few as that allows, of even size), one after the other, so that a layer's activations stay in the cores' caches (the whole of
-    /// a batch of 64 or more spilled them: per-sample speed fell with the batch size). Rows are
-    /// independent in every layer, so the chunking never changes a bit. Defaults to
-    /// ``defaultChunkSamples(for:)``.
+    /// this many (as few as that allows, of even size), one after the other, so that a layer's
+    /// activations stay in the cores' caches (the whole of a batch of 64 or more spilled them:
+    /// per-sample speed fell with the batch size). Rows are independent in every layer, so the
+    /// chunking never changes a bit. Defaults to ``defaultChunkSamples(for:)``.
     public var chunkSamples: Int
 
     public init(model: SiT) {

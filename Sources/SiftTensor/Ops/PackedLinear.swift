@@ -180,7 +180,7 @@ public final class PackedLinear {
     }
 
     /// GELU in place on rows `0..<n` of a tile (32 floats each, `ld` floats apart), two rows per
-    /// step (``Activations/gelu(_:)-(V)``, the bits of ``UnaryOps/GELU``'s vector form): four
+    /// step (`Activations.gelu` on 16 floats, the bits of ``UnaryOps/GELU``'s vector form): four
     /// independent 16-float chains keep the core busy through the latency of the exp and the
     /// division, which one 8-float vector at a time left it waiting on.
     @inline(__always)
