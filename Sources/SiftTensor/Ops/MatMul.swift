@@ -57,9 +57,9 @@ extension Tensor {
                         let gb = [Float].filled(b.count) { dst in
                             if flatten {
                                 if transposeB {
-                                    BLAS.gemm(transA: true, transB: false, m: n, n: k, k: batch * m, a: pg, b: pa, c: dst)
+                                    Tensor.weightGradient(pg, b: pa, m: n, n: k, depth: batch * m, out: dst)
                                 } else {
-                                    BLAS.gemm(transA: true, transB: false, m: k, n: n, k: batch * m, a: pa, b: pg, c: dst)
+                                    Tensor.weightGradient(pa, b: pg, m: k, n: n, depth: batch * m, out: dst)
                                 }
                             } else if !transposeB {  // dB (K×N) = op(A)ᵀ · dC
                                 BLAS.batchedGemm(batch: batch, transA: !transposeA, transB: false, m: k, n: n, k: m,
@@ -109,17 +109,26 @@ extension Tensor {
                 }
                 if weight.requiresGrad {
                     weight.accumulateGrad([Float].filled(weight.count) {  // dW = gᵀ · x
-                        if WeightGradientKernel.supports(m: outF, n: inF, k: rows) {
-                            WeightGradientKernel.product(a: pg, b: px, m: outF, n: inF, k: rows, c: $0)
-                        } else {
-                            BLAS.gemm(transA: true, transB: false, m: outF, n: inF, k: rows, a: pg, b: px, c: $0)
-                        }
+                        Tensor.weightGradient(pg, b: px, m: outF, n: inF, depth: rows, out: $0)
                     })
                 }
                 if let bias, bias.requiresGrad {
                     bias.accumulateGrad(Broadcast.sum(g, from: [rows, outF], to: [outF]))
                 }
             }
+        }
+    }
+
+    /// `out[m, n] = aᵀ · b` for `a` `[depth, m]` and `b` `[depth, n]` (row-major): the weight
+    /// gradients of linear layers and shared-weight products. On ``WeightGradientKernel`` where it
+    /// takes the shape (whole tiles, AVX-512 builds: results independent of the thread count),
+    /// OpenBLAS otherwise.
+    static func weightGradient(_ a: UnsafePointer<Float>, b: UnsafePointer<Float>, m: Int, n: Int, depth: Int,
+                               out: UnsafeMutablePointer<Float>) {
+        if WeightGradientKernel.supports(m: m, n: n, k: depth) {
+            WeightGradientKernel.product(a: a, b: b, m: m, n: n, k: depth, c: out)
+        } else {
+            BLAS.gemm(transA: true, transB: false, m: m, n: n, k: depth, a: a, b: b, c: out)
         }
     }
 
