@@ -77,7 +77,7 @@ public final class SiTInference {
         precondition(x.shape == [n, c.channels, c.imageSize, c.imageSize] && t.count == n && labels.count == n,
                      "SiTInference: input \(x.shape), \(t.count) times, \(labels.count) labels")
         // As few chunks as chunkSamples allows, of even size (64 at 30 → 22, 22, 20, not 30, 30, 4).
-        let chunks = Swift.max(1, (n + Swift.max(1, chunkSamples) - 1) / Swift.max(1, chunkSamples))
+        let most = Swift.max(1, chunkSamples), chunks = Swift.max(1, (n + most - 1) / most)
         let chunk = Swift.max(1, (n + chunks - 1) / chunks), perSample = c.channels * c.imageSize * c.imageSize
         reserve(chunk)
         let out = [Float](unsafeUninitializedCapacity: x.count) { buffer, count in
